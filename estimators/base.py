@@ -1,0 +1,224 @@
+"""The estimator interface: what every estimator of the suite (built-in or third-party) offers.
+
+An estimator maps two samples, ``x_p`` ([n, d] from P) and ``x_q`` ([m, d] from Q), to one number.
+Built-in estimators subclass :class:`BaseEstimator`; third-party code only needs a callable
+``(x_p, x_q) -> float`` or an object with ``estimate``, which :func:`as_estimator` wraps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+ArrayLike = Any  # numpy.ndarray or torch.Tensor, [n, d] (a 1-D array is read as [n, 1])
+
+
+class TrainingDivergedError(RuntimeError):
+    """A critic's training produced a non-finite or exploding objective."""
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    """What the suite needs from an estimator."""
+
+    name: str
+    divergence: str
+
+    def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
+        """Return the estimate of D(P||Q) from samples of P and Q."""
+        ...
+
+
+def _to_numpy(x: ArrayLike, label: str) -> np.ndarray:
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
+        x = x.detach().cpu().numpy()
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - exotic inputs
+        raise TypeError(f"{label} must be array-like, got {type(x).__name__}") from exc
+    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+        raise TypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{label} must be real, got complex dtype {arr.dtype}")
+    return arr
+
+
+def check_sample(x: ArrayLike, label: str = "x") -> np.ndarray:
+    """Validate one sample and return it as a float64 array of shape [n, d].
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a real numeric array.
+    ValueError
+        If it is empty, has d = 0, more than 2 dimensions, or holds NaN or infinite values.
+    """
+    arr = _to_numpy(x, label)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{label} must have shape [n, d] (or [n]), got shape {arr.shape}")
+    n, d = arr.shape
+    if n == 0:
+        raise ValueError(f"{label} is empty: expected at least one sample, got shape {arr.shape}")
+    if d == 0:
+        raise ValueError(f"{label} has dimension d = 0: expected [n, d] with d >= 1")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.count_nonzero(~np.isfinite(arr)))
+        raise ValueError(f"{label} holds {bad} NaN or infinite value(s): samples must be finite")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_samples(x_p: ArrayLike, x_q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a pair of samples (see :func:`check_sample`) and that their dimensions agree."""
+    p = check_sample(x_p, "x_p")
+    q = check_sample(x_q, "x_q")
+    if p.shape[1] != q.shape[1]:
+        raise ValueError(
+            f"x_p and x_q must have the same dimension d, got {p.shape[1]} and {q.shape[1]}"
+        )
+    return p, q
+
+
+def check_batched_samples(x_p: ArrayLike, x_q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Validate E stacked sample pairs, shapes [E, n, d] and [E, m, d]; return float64 arrays."""
+    p = _to_numpy(x_p, "x_p")
+    q = _to_numpy(x_q, "x_q")
+    if p.ndim != 3 or q.ndim != 3:
+        raise ValueError(
+            f"batched samples must have shape [E, n, d]; got x_p {p.shape} and x_q {q.shape}"
+        )
+    if p.shape[0] != q.shape[0]:
+        raise ValueError(f"x_p and x_q hold {p.shape[0]} and {q.shape[0]} ensemble members")
+    for e in range(p.shape[0]):
+        check_samples(p[e], q[e])
+    return p.astype(np.float64, copy=False), q.astype(np.float64, copy=False)
+
+
+@dataclasses.dataclass
+class BaseEstimator:
+    """Base class of the built-in estimators.
+
+    Subclasses set :attr:`kind` and :attr:`divergence`, keep every tunable setting as a dataclass
+    field (so :meth:`config` reports it), and implement :meth:`_estimate` on validated float64
+    arrays. :meth:`estimate_many` loops by default; neural estimators override it to train one
+    batched model.
+
+    Attributes
+    ----------
+    divergence : str
+        Name of the quantity estimated (a key of ``reference.DIVERGENCES`` or ``"w1"``).
+    seed : int
+        Seed of every random choice the estimator makes (splits, initialisation, batches).
+    """
+
+    divergence: str
+    seed: int = 0
+
+    kind = "base"  # class attribute: the registry key
+
+    @property
+    def name(self) -> str:
+        """Short label for tables: ``kind[divergence]``."""
+        return f"{self.kind}[{self.divergence}]"
+
+    def config(self) -> dict[str, Any]:
+        """Return the full configuration (kind and every field), JSON-serialisable."""
+        cfg = {"kind": self.kind}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            cfg[field.name] = list(value) if isinstance(value, tuple) else value
+        return cfg
+
+    def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
+        """Return the estimate of the divergence between the laws of ``x_p`` and ``x_q``."""
+        p, q = check_samples(x_p, x_q)
+        return float(self._estimate(p, q, self.seed))
+
+    def estimate_many(
+        self, x_p: ArrayLike, x_q: ArrayLike, seeds: Sequence[int] | None = None
+    ) -> np.ndarray:
+        """Return E estimates, one per stacked sample pair ``x_p[e]``, ``x_q[e]`` and seed.
+
+        Parameters
+        ----------
+        x_p, x_q : array, shape [E, n, d] and [E, m, d]
+            E independent sample pairs.
+        seeds : sequence of int, optional
+            One seed per member; defaults to ``seed, seed + 1, ...``.
+        """
+        p, q = check_batched_samples(x_p, x_q)
+        seeds = _member_seeds(self.seed, p.shape[0], seeds)
+        return np.array([self._estimate(p[e], q[e], s) for e, s in enumerate(seeds)], dtype=float)
+
+    def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+def _member_seeds(base: int, n_members: int, seeds: Sequence[int] | None) -> list[int]:
+    if seeds is None:
+        return [base + e for e in range(n_members)]
+    seeds = [int(s) for s in seeds]
+    if len(seeds) != n_members:
+        raise ValueError(f"got {len(seeds)} seeds for {n_members} ensemble members")
+    return seeds
+
+
+@dataclasses.dataclass
+class CallableEstimator:
+    """Adapter that gives a third-party callable or object the :class:`Estimator` interface."""
+
+    fn: Callable[[ArrayLike, ArrayLike], float]
+    name: str
+    divergence: str
+
+    def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
+        """Call the wrapped estimator and check that it returned a real number."""
+        value = self.fn(x_p, x_q)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"estimator {self.name!r} returned {type(value).__name__}, expected a float"
+            ) from None
+        if math.isnan(value):
+            raise ValueError(f"estimator {self.name!r} returned NaN")
+        return value
+
+    def config(self) -> dict[str, Any]:
+        """Return what is known of the wrapped estimator's configuration."""
+        inner = getattr(self.fn, "__self__", None)
+        cfg = getattr(inner, "config", None)
+        out: dict[str, Any] = {"kind": "external", "name": self.name}
+        if callable(cfg):
+            out.update(cfg())
+        return out
+
+
+def as_estimator(obj: Any, divergence: str | None = None, name: str | None = None) -> Any:
+    """Return ``obj`` as an object with ``estimate``, ``name``, ``divergence`` and ``config``.
+
+    Accepts a built-in estimator (returned unchanged), any object with an ``estimate`` method,
+    or a plain callable ``(x_p, x_q) -> float``.
+    """
+    if isinstance(obj, BaseEstimator):
+        return obj
+    if hasattr(obj, "estimate") and callable(obj.estimate):
+        fn = obj.estimate
+        default_name = getattr(obj, "name", type(obj).__name__)
+    elif callable(obj):
+        fn = obj
+        default_name = getattr(obj, "__name__", type(obj).__name__)
+    else:
+        raise TypeError(
+            "an estimator must be a callable (x_p, x_q) -> float or have an estimate method; "
+            f"got {type(obj).__name__}"
+        )
+    div = divergence or getattr(obj, "divergence", None)
+    if div is None:
+        raise ValueError(f"say which divergence {default_name!r} estimates (divergence=...)")
+    return CallableEstimator(fn=fn, name=str(name or default_name), divergence=str(div))

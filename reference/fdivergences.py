@@ -1,0 +1,380 @@
+r"""The table of f-divergences: the single source of truth for every formula.
+
+Conventions (the project's, from the design seed):
+
+* natural logarithms (nats);
+* :math:`D_f(P\|Q) = \mathbb{E}_Q[f(p/q)]` with ``f`` convex on :math:`[0, \infty)` and ``f(1) = 0``;
+  where :math:`q = 0 < p` the integrand is :math:`p \cdot f'(\infty)` with
+  :math:`f'(\infty) = \lim_{u\to\infty} f(u)/u` the recession slope;
+* the variational form :math:`D_f = \sup_T \mathbb{E}_P[T] - \mathbb{E}_Q[f^*(T)]`, tight at
+  :math:`T^* = f'(p/q)` (Nguyen, Wainwright & Jordan 2010; Nowozin, Cseke & Tomioka 2016, eq. 4);
+* ``JS`` is :math:`\tfrac12 KL(P\|M) + \tfrac12 KL(Q\|M)`, at most :math:`\log 2`;
+  ``TV`` is :math:`\tfrac12\int|p-q|`, at most 1; ``hellinger`` is the squared Hellinger distance
+  :math:`\int(\sqrt p - \sqrt q)^2`, at most 2 (no factor ½).
+
+Where these differ from the f-GAN paper (Nowozin et al. 2016, Tables 1-2) the entry says so: the
+paper's JS is twice ours up to a constant, its TV is twice ours, and its GAN generator has
+``f(1) = -log 4``; here every generator satisfies ``f(1) = 0``.
+
+Every function is written once with the array-API namespace of its argument, so the same entry
+serves the float64 numpy references and the float32 torch estimators.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reference._backend import Array, namespace, rel_entr, softplus, stop_gradient, xlogy
+
+LOG2 = math.log(2.0)
+LOG4 = math.log(4.0)
+INF = math.inf
+
+_NEWTON_STEPS = 30  # Newton on a convex increasing function from the right: monotone, quadratic.
+
+ArrayFn = Callable[[Array], Array]
+
+
+@dataclass(frozen=True)
+class FDivergence:
+    r"""One f-divergence: its generator and everything derived from it.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (``"kl"``, ``"js"``, ...).
+    title : str
+        Human-readable name.
+    f : callable
+        Generator :math:`f(u)`, :math:`u \ge 0`, convex with :math:`f(1) = 0`.
+    conjugate : callable
+        Fenchel conjugate :math:`f^*(t) = \sup_{u \ge 0} tu - f(u)`; ``+inf`` outside
+        :attr:`domain`.
+    f_prime : callable
+        Derivative :math:`f'(u)`; the optimal critic is :math:`T^* = f'(p/q)`. Accepts ``u = 0``
+        and ``u = inf`` and returns the one-sided limits there.
+    domain : tuple of float
+        Effective domain of :math:`f^*` as an interval ``(low, high)``.
+    domain_closed : tuple of bool
+        Whether each end of :attr:`domain` belongs to it.
+    f_at_zero : float
+        :math:`f(0) = \lim_{u \to 0^+} f(u)` (the integrand per unit of Q where p = 0).
+    slope_at_inf : float
+        :math:`f'(\infty) = \lim_{u\to\infty} f(u)/u` (the integrand per unit of P where q = 0).
+    activation : callable
+        Output activation :math:`g_f: \mathbb{R} \to \operatorname{dom} f^*` for a critic
+        :math:`T = g_f(V(x))` (f-GAN Table 2, rescaled to these conventions).
+    conjugate_of_activation : callable
+        :math:`f^*(g_f(v))` written directly in ``v`` so that it stays finite in float32.
+    perspective : callable
+        :math:`(p, q) \mapsto q f(p/q)` with the limits above at ``p = 0`` and ``q = 0``.
+    symmetric : bool
+        Whether :math:`D_f(P\|Q) = D_f(Q\|P)` for all P, Q.
+    source : str
+        Where the formulas come from.
+    """
+
+    name: str
+    title: str
+    f: ArrayFn
+    conjugate: ArrayFn
+    f_prime: ArrayFn
+    domain: tuple[float, float]
+    domain_closed: tuple[bool, bool]
+    f_at_zero: float
+    slope_at_inf: float
+    activation: ArrayFn
+    conjugate_of_activation: ArrayFn
+    perspective: Callable[[Array, Array], Array]
+    symmetric: bool
+    source: str
+
+    @property
+    def upper_bound(self) -> float:
+        r"""Supremum of :math:`D_f` over all pairs: :math:`f(0) + f'(\infty)` (disjoint supports)."""
+        return self.f_at_zero + self.slope_at_inf
+
+    def in_domain(self, t: Array) -> Array:
+        """Boolean mask of the entries of ``t`` that lie in the effective domain of ``f*``."""
+        low, high = self.domain
+        lo_ok = t >= low if self.domain_closed[0] else t > low
+        hi_ok = t <= high if self.domain_closed[1] else t < high
+        return lo_ok & hi_ok
+
+
+def _outside_domain_inf(t: Array, inside: Array, value: Array) -> Array:
+    xp = namespace(t)
+    return xp.where(inside, value, xp.full_like(t, INF))
+
+
+# --------------------------------------------------------------------------------------------
+# KL: f(u) = u log u.  f*(t) = exp(t - 1), dom R.  Nowozin et al. 2016, Table 2 ("Kullback-Leibler").
+def _kl_conjugate(t: Array) -> Array:
+    return namespace(t).exp(t - 1.0)
+
+
+KL = FDivergence(
+    name="kl",
+    title="Kullback-Leibler KL(P||Q)",
+    f=lambda u: xlogy(u, u),
+    conjugate=_kl_conjugate,
+    f_prime=lambda u: 1.0 + namespace(u).log(u),
+    domain=(-INF, INF),
+    domain_closed=(False, False),
+    f_at_zero=0.0,
+    slope_at_inf=INF,
+    activation=lambda v: v,
+    conjugate_of_activation=_kl_conjugate,
+    perspective=rel_entr,
+    symmetric=False,
+    source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Kullback-Leibler'",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Reverse KL: f(u) = -log u.  f*(t) = -1 - log(-t), t < 0.  f-GAN Table 2 ("Reverse KL").
+def _rkl_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    inside = t < 0
+    return _outside_domain_inf(t, inside, -1.0 - xp.log(xp.where(inside, -t, xp.ones_like(t))))
+
+
+REVERSE_KL = FDivergence(
+    name="reverse_kl",
+    title="reverse Kullback-Leibler KL(Q||P)",
+    f=lambda u: -namespace(u).log(u),
+    conjugate=_rkl_conjugate,
+    f_prime=lambda u: -1.0 / u,
+    domain=(-INF, 0.0),
+    domain_closed=(False, False),
+    f_at_zero=INF,
+    slope_at_inf=0.0,
+    activation=lambda v: -namespace(v).exp(-v),
+    conjugate_of_activation=lambda v: v - 1.0,
+    perspective=lambda p, q: rel_entr(q, p),
+    symmetric=False,
+    source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Reverse KL'",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Jensen-Shannon, the seed's convention: f(u) = ½[u log u - (u+1) log((u+1)/2)], so that
+# D_f = ½KL(P||M) + ½KL(Q||M) <= log 2.  This f is half of f-GAN's "Jensen-Shannon" generator,
+# hence f*(t) = ½ f_fgan*(2t) = -½ log(2 - exp(2t)), dom t < ½ log 2, and the activation is
+# half of f-GAN's log 2 - log(1 + exp(-v)).
+def _js_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    inside = t < 0.5 * LOG2
+    safe = xp.where(inside, t, xp.zeros_like(t))
+    # log(2 - e^{2t}) = log 2 + log1p(-e^{2t - log 2}), accurate as t -> -inf.
+    return _outside_domain_inf(t, inside, -0.5 * (LOG2 + xp.log1p(-xp.exp(2.0 * safe - LOG2))))
+
+
+JS = FDivergence(
+    name="js",
+    title="Jensen-Shannon ½KL(P||M)+½KL(Q||M)",
+    f=lambda u: 0.5 * (xlogy(u, u) - xlogy(u + 1.0, (u + 1.0) / 2.0)),
+    conjugate=_js_conjugate,
+    f_prime=lambda u: 0.5 * (LOG2 - namespace(u).log1p(1.0 / u)),
+    domain=(-INF, 0.5 * LOG2),
+    domain_closed=(False, False),
+    f_at_zero=0.5 * LOG2,
+    slope_at_inf=0.5 * LOG2,
+    activation=lambda v: 0.5 * (LOG2 - softplus(-v)),
+    conjugate_of_activation=lambda v: -0.5 * (LOG2 - softplus(v)),
+    perspective=lambda p, q: 0.5 * (rel_entr(p, (p + q) / 2.0) + rel_entr(q, (p + q) / 2.0)),
+    symmetric=True,
+    source=(
+        "Lin (1991); f-GAN (Nowozin et al. 2016) Table 2 'Jensen-Shannon' divided by 2 "
+        "(the paper's generator is 2f; its divergence is 2 JS)"
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Total variation, seed convention f(u) = ½|u - 1| (f-GAN uses |u - 1|, twice ours):
+# f*(t) = t on |t| <= ½, activation ½ tanh(v).
+def _tv_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    return _outside_domain_inf(t, xp.abs(t) <= 0.5, t)
+
+
+TV = FDivergence(
+    name="tv",
+    title="total variation ½∫|p-q|",
+    f=lambda u: 0.5 * namespace(u).abs(u - 1.0),
+    conjugate=_tv_conjugate,
+    # Subgradient: at u = 1 any value in [-½, ½] is optimal; sign gives 0 there.
+    f_prime=lambda u: 0.5 * namespace(u).sign(u - 1.0),
+    domain=(-0.5, 0.5),
+    domain_closed=(True, True),
+    f_at_zero=0.5,
+    slope_at_inf=0.5,
+    activation=lambda v: 0.5 * namespace(v).tanh(v),
+    conjugate_of_activation=lambda v: 0.5 * namespace(v).tanh(v),
+    perspective=lambda p, q: 0.5 * namespace(p, q).abs(p - q),
+    symmetric=True,
+    source="f-GAN (Nowozin et al. 2016) Table 2 'Total variation' divided by 2",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Pearson chi^2: f(u) = (u - 1)^2.  The exact conjugate over u >= 0 is t + t^2/4 for t >= -2 and
+# -1 below (the maximiser hits u = 0); f-GAN's t + t^2/4 on all of R is an upper bound of it, so
+# the exact form gives a tighter (still valid) variational bound.
+def _chi2_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    return xp.where(t >= -2.0, t + 0.25 * t * t, -xp.ones_like(t))
+
+
+def _chi2_perspective(p: Array, q: Array) -> Array:
+    xp = namespace(p, q)
+    safe_q = xp.where(q > 0, q, xp.ones_like(q))
+    value = xp.where(q > 0, (p - q) ** 2 / safe_q, xp.zeros_like(p))
+    return xp.where((q == 0) & (p > 0), xp.full_like(p, INF), value)
+
+
+CHI2 = FDivergence(
+    name="chi2",
+    title="Pearson chi-squared ∫(p-q)²/q",
+    f=lambda u: (u - 1.0) ** 2,
+    conjugate=_chi2_conjugate,
+    f_prime=lambda u: 2.0 * (u - 1.0),
+    domain=(-INF, INF),
+    domain_closed=(False, False),
+    f_at_zero=1.0,
+    slope_at_inf=INF,
+    activation=lambda v: v,
+    conjugate_of_activation=_chi2_conjugate,
+    perspective=_chi2_perspective,
+    symmetric=False,
+    source="f-GAN (Nowozin et al. 2016) Table 2 'Pearson chi^2' (conjugate restricted to u >= 0)",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Squared Hellinger, ∫(√p - √q)^2 (no ½): f(u) = (√u - 1)^2, f*(t) = t/(1 - t) on t < 1,
+# activation 1 - exp(-v).  f-GAN Table 2 'Squared Hellinger'.
+def _hellinger_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    inside = t < 1.0
+    safe = xp.where(inside, t, xp.zeros_like(t))
+    # 1/(1-t) - 1 instead of t/(1-t): the same number, and -> -1 (not NaN) as t -> -inf.
+    return _outside_domain_inf(t, inside, 1.0 / (1.0 - safe) - 1.0)
+
+
+HELLINGER = FDivergence(
+    name="hellinger",
+    title="squared Hellinger ∫(√p-√q)²",
+    f=lambda u: (namespace(u).sqrt(u) - 1.0) ** 2,
+    conjugate=_hellinger_conjugate,
+    f_prime=lambda u: 1.0 - 1.0 / namespace(u).sqrt(u),
+    domain=(-INF, 1.0),
+    domain_closed=(False, False),
+    f_at_zero=1.0,
+    slope_at_inf=1.0,
+    activation=lambda v: 1.0 - namespace(v).exp(-v),
+    conjugate_of_activation=lambda v: namespace(v).expm1(v),
+    perspective=lambda p, q: (namespace(p, q).sqrt(p) - namespace(p, q).sqrt(q)) ** 2,
+    symmetric=True,
+    source="f-GAN (Nowozin et al. 2016) Table 2 'Squared Hellinger'",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Jeffreys = KL(P||Q) + KL(Q||P): f(u) = (u - 1) log u.  f*(t) = W(e^{1-t}) + 1/W(e^{1-t}) + t - 2
+# with W the Lambert function (f-GAN Table 2 'Jeffrey').  W is computed in log space by Newton on
+# g(y) = e^y + y - s, s = 1 - t, so that w = e^y = W(e^s) and no e^s is ever formed.
+def _log_lambertw_exp(s: Array) -> Array:
+    """Return ``log W(exp(s))``: the root ``y`` of ``exp(y) + y = s`` (any backend)."""
+    xp = namespace(s)
+    s0 = stop_gradient(s)
+    # Start right of the root (g(y0) > 0): y0 = s for s <= 1, log s beyond.  g is convex and
+    # increasing, so Newton decreases monotonically to the root without overshooting.
+    y = xp.where(s0 > 1.0, xp.log(xp.where(s0 > 1.0, s0, xp.ones_like(s0))), s0)
+    for _ in range(_NEWTON_STEPS):
+        y = y - (xp.exp(y) + y - s0) / (xp.exp(y) + 1.0)
+    # One more step with s attached: at the root its gradient equals dy/ds = 1/(e^y + 1) exactly.
+    return y - (xp.exp(y) + y - s) / (xp.exp(y) + 1.0)
+
+
+def _jeffreys_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    finite_t = xp.where(xp.isinf(t), xp.zeros_like(t), t)
+    y = _log_lambertw_exp(1.0 - finite_t)
+    value = xp.exp(y) + xp.exp(-y) + finite_t - 2.0
+    # Limits: f*(t) ~ -1 - log(1 - t) -> -inf as t -> -inf, and -> +inf as t -> +inf.
+    return xp.where(xp.isinf(t), t, value)
+
+
+JEFFREYS = FDivergence(
+    name="jeffreys",
+    title="Jeffreys KL(P||Q)+KL(Q||P)",
+    f=lambda u: (u - 1.0) * namespace(u).log(u),
+    conjugate=_jeffreys_conjugate,
+    f_prime=lambda u: namespace(u).log(u) + 1.0 - 1.0 / u,
+    domain=(-INF, INF),
+    domain_closed=(False, False),
+    f_at_zero=INF,
+    slope_at_inf=INF,
+    activation=lambda v: v,
+    conjugate_of_activation=_jeffreys_conjugate,
+    perspective=lambda p, q: rel_entr(p, q) + rel_entr(q, p),
+    symmetric=True,
+    source="Jeffreys (1946); f-GAN (Nowozin et al. 2016) Table 2 'Jeffrey'",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# f-GAN's "GAN" divergence, shifted so that f(1) = 0: f(u) = u log u - (u+1) log(u+1) + log 4,
+# which makes D_f = 2 JS (the paper's f has f(1) = -log 4 and D = 2 JS - log 4).  f' and the
+# activation are unchanged, so T = log D(x) is still the classical discriminator's log-output;
+# the conjugate is the paper's minus log 4: f*(t) = -log(1 - e^t) - log 4 on t < 0.
+def _gan_conjugate(t: Array) -> Array:
+    xp = namespace(t)
+    inside = t < 0
+    safe = xp.where(inside, t, -xp.ones_like(t))
+    return _outside_domain_inf(t, inside, -xp.log(-xp.expm1(safe)) - LOG4)
+
+
+GAN = FDivergence(
+    name="gan",
+    title="GAN divergence (2 JS; f-GAN's up to the constant log 4)",
+    f=lambda u: xlogy(u, u) - xlogy(u + 1.0, u + 1.0) + LOG4,
+    conjugate=_gan_conjugate,
+    f_prime=lambda u: -namespace(u).log1p(1.0 / u),
+    domain=(-INF, 0.0),
+    domain_closed=(False, False),
+    f_at_zero=LOG4,
+    slope_at_inf=0.0,
+    activation=lambda v: -softplus(-v),
+    conjugate_of_activation=lambda v: softplus(v) - LOG4,
+    perspective=lambda p, q: rel_entr(p, p + q) + rel_entr(q, p + q) + LOG4 * q,
+    symmetric=True,
+    source="Goodfellow et al. (2014); f-GAN (Nowozin et al. 2016) Table 2 'GAN', shifted by log 4",
+)
+
+
+DIVERGENCES: dict[str, FDivergence] = {
+    d.name: d for d in (KL, REVERSE_KL, JS, TV, CHI2, HELLINGER, JEFFREYS, GAN)
+}
+"""Every f-divergence of the suite, by name."""
+
+
+def get_divergence(name: str) -> FDivergence:
+    """Return the table entry for ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`DIVERGENCES`; the message lists the known names.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"divergence name must be a str, got {type(name).__name__}")
+    try:
+        return DIVERGENCES[name]
+    except KeyError:
+        known = ", ".join(sorted(DIVERGENCES))
+        raise ValueError(f"unknown divergence {name!r}; expected one of: {known}") from None

@@ -3,7 +3,7 @@ r"""The table of f-divergences: the single source of truth for every formula.
 Conventions (the project's, from the design seed):
 
 * natural logarithms (nats);
-* :math:`D_f(P\|Q) = \mathbb{E}_Q[f(p/q)]` with ``f`` convex on :math:`[0, \infty)` and ``f(1) = 0``;
+* :math:`D_f(P\|Q) = \mathbb{E}_Q[f(p/q)]`, ``f`` convex on :math:`[0, \infty)`, ``f(1) = 0``;
   where :math:`q = 0 < p` the integrand is :math:`p \cdot f'(\infty)` with
   :math:`f'(\infty) = \lim_{u\to\infty} f(u)/u` the recession slope;
 * the variational form :math:`D_f = \sup_T \mathbb{E}_P[T] - \mathbb{E}_Q[f^*(T)]`, tight at
@@ -70,6 +70,9 @@ class FDivergence:
         :math:`f^*(g_f(v))` written directly in ``v`` so that it stays finite in float32.
     perspective : callable
         :math:`(p, q) \mapsto q f(p/q)` with the limits above at ``p = 0`` and ``q = 0``.
+    log_perspective : callable
+        The same quantity from finite log-densities, :math:`(\log p, \log q) \mapsto q f(p/q)`,
+        evaluated without forming :math:`p/q` (for quadrature where the ratio leaves float64 range).
     symmetric : bool
         Whether :math:`D_f(P\|Q) = D_f(Q\|P)` for all P, Q.
     source : str
@@ -88,12 +91,13 @@ class FDivergence:
     activation: ArrayFn
     conjugate_of_activation: ArrayFn
     perspective: Callable[[Array, Array], Array]
+    log_perspective: Callable[[Array, Array], Array]
     symmetric: bool
     source: str
 
     @property
     def upper_bound(self) -> float:
-        r"""Supremum of :math:`D_f` over all pairs: :math:`f(0) + f'(\infty)` (disjoint supports)."""
+        r"""Supremum of D_f over all pairs: :math:`f(0) + f'(\infty)`, at disjoint supports."""
         return self.f_at_zero + self.slope_at_inf
 
     def in_domain(self, t: Array) -> Array:
@@ -104,13 +108,17 @@ class FDivergence:
         return lo_ok & hi_ok
 
 
+def _exp(x: Array) -> Array:
+    return namespace(x).exp(x)
+
+
 def _outside_domain_inf(t: Array, inside: Array, value: Array) -> Array:
     xp = namespace(t)
     return xp.where(inside, value, xp.full_like(t, INF))
 
 
 # --------------------------------------------------------------------------------------------
-# KL: f(u) = u log u.  f*(t) = exp(t - 1), dom R.  Nowozin et al. 2016, Table 2 ("Kullback-Leibler").
+# KL: f(u) = u log u.  f*(t) = exp(t - 1), dom R.  f-GAN Table 2 ("Kullback-Leibler").
 def _kl_conjugate(t: Array) -> Array:
     return namespace(t).exp(t - 1.0)
 
@@ -128,6 +136,7 @@ KL = FDivergence(
     activation=lambda v: v,
     conjugate_of_activation=_kl_conjugate,
     perspective=rel_entr,
+    log_perspective=lambda lp, lq: _exp(lp) * (lp - lq),
     symmetric=False,
     source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Kullback-Leibler'",
 )
@@ -154,6 +163,7 @@ REVERSE_KL = FDivergence(
     activation=lambda v: -namespace(v).exp(-v),
     conjugate_of_activation=lambda v: v - 1.0,
     perspective=lambda p, q: rel_entr(q, p),
+    log_perspective=lambda lp, lq: _exp(lq) * (lq - lp),
     symmetric=False,
     source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Reverse KL'",
 )
@@ -172,6 +182,11 @@ def _js_conjugate(t: Array) -> Array:
     return _outside_domain_inf(t, inside, -0.5 * (LOG2 + xp.log1p(-xp.exp(2.0 * safe - LOG2))))
 
 
+def _js_log_perspective(lp: Array, lq: Array) -> Array:
+    lm = namespace(lp, lq).logaddexp(lp, lq) - LOG2
+    return 0.5 * (_exp(lp) * (lp - lm) + _exp(lq) * (lq - lm))
+
+
 JS = FDivergence(
     name="js",
     title="Jensen-Shannon ½KL(P||M)+½KL(Q||M)",
@@ -185,6 +200,7 @@ JS = FDivergence(
     activation=lambda v: 0.5 * (LOG2 - softplus(-v)),
     conjugate_of_activation=lambda v: -0.5 * (LOG2 - softplus(v)),
     perspective=lambda p, q: 0.5 * (rel_entr(p, (p + q) / 2.0) + rel_entr(q, (p + q) / 2.0)),
+    log_perspective=_js_log_perspective,
     symmetric=True,
     source=(
         "Lin (1991); f-GAN (Nowozin et al. 2016) Table 2 'Jensen-Shannon' divided by 2 "
@@ -215,6 +231,7 @@ TV = FDivergence(
     activation=lambda v: 0.5 * namespace(v).tanh(v),
     conjugate_of_activation=lambda v: 0.5 * namespace(v).tanh(v),
     perspective=lambda p, q: 0.5 * namespace(p, q).abs(p - q),
+    log_perspective=lambda lp, lq: 0.5 * namespace(lp, lq).abs(_exp(lp) - _exp(lq)),
     symmetric=True,
     source="f-GAN (Nowozin et al. 2016) Table 2 'Total variation' divided by 2",
 )
@@ -249,6 +266,7 @@ CHI2 = FDivergence(
     activation=lambda v: v,
     conjugate_of_activation=_chi2_conjugate,
     perspective=_chi2_perspective,
+    log_perspective=lambda lp, lq: (_exp(lp - 0.5 * lq) - _exp(0.5 * lq)) ** 2,
     symmetric=False,
     source="f-GAN (Nowozin et al. 2016) Table 2 'Pearson chi^2' (conjugate restricted to u >= 0)",
 )
@@ -278,6 +296,7 @@ HELLINGER = FDivergence(
     activation=lambda v: 1.0 - namespace(v).exp(-v),
     conjugate_of_activation=lambda v: namespace(v).expm1(v),
     perspective=lambda p, q: (namespace(p, q).sqrt(p) - namespace(p, q).sqrt(q)) ** 2,
+    log_perspective=lambda lp, lq: (_exp(0.5 * lp) - _exp(0.5 * lq)) ** 2,
     symmetric=True,
     source="f-GAN (Nowozin et al. 2016) Table 2 'Squared Hellinger'",
 )
@@ -322,6 +341,7 @@ JEFFREYS = FDivergence(
     activation=lambda v: v,
     conjugate_of_activation=_jeffreys_conjugate,
     perspective=lambda p, q: rel_entr(p, q) + rel_entr(q, p),
+    log_perspective=lambda lp, lq: (_exp(lp) - _exp(lq)) * (lp - lq),
     symmetric=True,
     source="Jeffreys (1946); f-GAN (Nowozin et al. 2016) Table 2 'Jeffrey'",
 )
@@ -339,6 +359,11 @@ def _gan_conjugate(t: Array) -> Array:
     return _outside_domain_inf(t, inside, -xp.log(-xp.expm1(safe)) - LOG4)
 
 
+def _gan_log_perspective(lp: Array, lq: Array) -> Array:
+    ls = namespace(lp, lq).logaddexp(lp, lq)
+    return _exp(lp) * (lp - ls) + _exp(lq) * (lq - ls + LOG4)
+
+
 GAN = FDivergence(
     name="gan",
     title="GAN divergence (2 JS; f-GAN's up to the constant log 4)",
@@ -352,6 +377,7 @@ GAN = FDivergence(
     activation=lambda v: -softplus(-v),
     conjugate_of_activation=lambda v: softplus(v) - LOG4,
     perspective=lambda p, q: rel_entr(p, p + q) + rel_entr(q, p + q) + LOG4 * q,
+    log_perspective=_gan_log_perspective,
     symmetric=True,
     source="Goodfellow et al. (2014); f-GAN (Nowozin et al. 2016) Table 2 'GAN', shifted by log 4",
 )

@@ -1,0 +1,38 @@
+r"""Exact reference values: f-divergences, variational objectives, optimal critics and W1.
+
+Everything here is float64 numpy/scipy/POT and imports neither ``estimators`` nor ``verify``.
+Conventions: natural logarithms (nats); :math:`D_f(P\|Q) = E_Q[f(p/q)]` with ``f(1) = 0``;
+JS = ½KL(P||M) + ½KL(Q||M) <= log 2; TV = ½∫|p - q| <= 1; ``hellinger`` is ∫(√p - √q)² <= 2.
+"""
+
+from reference import gaussian as _gaussian  # noqa: F401  (registers the Gaussian closed forms)
+from reference.discrete import (
+    check_probability_vector,
+    discrete_divergence,
+    optimal_critic,
+    variational_objective,
+)
+from reference.dispatch import ExactValue, divergence, exact_divergence, register_divergence
+from reference.distributions import Categorical, Distribution, Gaussian, GaussianMixture
+from reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+from reference.quadrature import quadrature_divergence, wasserstein1_quadrature
+
+__all__ = [
+    "DIVERGENCES",
+    "Categorical",
+    "Distribution",
+    "ExactValue",
+    "FDivergence",
+    "Gaussian",
+    "GaussianMixture",
+    "check_probability_vector",
+    "discrete_divergence",
+    "divergence",
+    "exact_divergence",
+    "get_divergence",
+    "optimal_critic",
+    "quadrature_divergence",
+    "register_divergence",
+    "variational_objective",
+    "wasserstein1_quadrature",
+]

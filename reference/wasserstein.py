@@ -1,0 +1,394 @@
+r"""Exact Wasserstein-1 distances between weighted point clouds (the reference values).
+
+Convention: the ground cost is the Euclidean distance :math:`c(x, y) = \|x - y\|_2` and
+
+.. math::
+    W_1(P, Q) = \min_{\pi \in \Pi(P, Q)} \mathbb{E}_\pi \|X - Y\|
+              = \sup_{\operatorname{Lip}(h) \le 1} \mathbb{E}_P h - \mathbb{E}_Q h
+
+(Kantorovich-Rubinstein duality; Villani, *Optimal Transport: Old and New*, 2009, Thm 5.10 and
+Particular Case 5.16). For empirical measures :math:`P = \sum_i a_i \delta_{x_i}`,
+:math:`Q = \sum_j b_j \delta_{y_j}` the primal is the linear programme
+
+.. math::
+    \min_{\pi \ge 0} \sum_{ij} \pi_{ij} c_{ij}
+    \quad \text{s.t.} \quad \pi \mathbf 1 = a, \ \pi^\top \mathbf 1 = b,
+
+solved exactly by POT's network simplex (``ot.emd`` / ``ot.emd2``, Bonneel et al. 2011), whose
+dual is :math:`\max \sum_i a_i f_i + \sum_j b_j g_j` subject to :math:`f_i + g_j \le c_{ij}`
+(Peyré & Cuturi, *Computational Optimal Transport*, 2019, §2.5 and Ch. 6).
+
+Inputs: a cloud is an array ``[n, d]`` (a 1-D array ``[n]`` is read as ``d = 1``), finite, with
+``n >= 1``. Weights are non-negative, finite, of length ``n``, and must sum to 1 within
+:data:`WEIGHT_SUM_TOL` (absolute, i.e. relative to the total mass 1); ``None`` means uniform.
+Everything is computed in float64.
+
+POT's solver does not raise when it stops early: on reaching ``numItermax`` it only warns and
+returns the (sub-optimal) cost of the current basis, with ``result_code == 3`` in its log. Every
+LP here checks that code, retries with a 10x larger limit up to :data:`LP_RETRIES` times, and
+raises :class:`RuntimeError` rather than return a cost that is not the optimum.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import ot
+from numpy.typing import ArrayLike, NDArray
+from scipy.spatial.distance import cdist
+
+__all__ = [
+    "LP_RETRIES",
+    "WEIGHT_SUM_TOL",
+    "W1Dual",
+    "wasserstein1",
+    "wasserstein1_1d",
+    "wasserstein1_dual",
+    "wasserstein1_translation",
+]
+
+WEIGHT_SUM_TOL = 1e-9
+"""Largest accepted ``|sum(w) - 1|``: loose enough for uniform weights ``1/n`` summed in float64
+(error about ``n * 2**-53``), tight enough that a forgotten normalisation is always caught."""
+
+LP_RETRIES = 3
+"""How many times an LP that stopped at its iteration limit is re-run with a 10x larger limit."""
+
+# Return codes of POT's network simplex (ot/lp/emd_wrap.pyx, ``check_result``).
+_POT_OPTIMAL = 1
+_POT_MAX_ITER_REACHED = 3
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class W1Dual:
+    r"""Optimal primal and dual solution of the discrete W1 problem.
+
+    Attributes
+    ----------
+    value : float
+        :math:`W_1(P, Q) = \sum_i a_i f_i + \sum_j b_j g_j`, equal to the primal optimum.
+    f : ndarray, shape [n]
+        Dual potential on ``x`` (POT's ``u``, centred).
+    g : ndarray, shape [m]
+        Dual potential on ``y`` (POT's ``v``, centred); feasibility: :math:`f_i + g_j \le c_{ij}`.
+    critic_x : ndarray, shape [n]
+        Values :math:`h(x_i)` of the 1-Lipschitz critic
+        :math:`h(z) = \min_j \big(\|z - y_j\| - g_j\big)` (the c-transform of ``g``).
+    critic_y : ndarray, shape [m]
+        Values :math:`h(y_j) = \min_k \big(\|y_j - y_k\| - g_k\big)` of the same critic, so that
+        ``value == a @ critic_x - b @ critic_y`` (Kantorovich-Rubinstein form).
+    plan : ndarray, shape [n, m]
+        An optimal coupling :math:`\pi` with marginals ``a`` and ``b``.
+
+    Notes
+    -----
+    Arrays are made read-only so that the instance is frozen in substance, not only in its
+    attribute bindings.
+    """
+
+    value: float
+    f: FloatArray
+    g: FloatArray
+    critic_x: FloatArray
+    critic_y: FloatArray
+    plan: FloatArray
+
+
+def _check_cloud(points: ArrayLike, name: str) -> FloatArray:
+    """Validate a point cloud and return it as a float64 array of shape [n, d]."""
+    arr = np.asarray(points)
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D [n] or 2-D [n, d], got ndim={arr.ndim}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: expected at least one point, got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has dimension d=0: expected d >= 1, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf: expected finite coordinates")
+    return arr
+
+
+def _check_weights(weights: ArrayLike | None, n: int, name: str) -> FloatArray:
+    """Validate weights for ``n`` points (``None`` means uniform); return them as float64 [n]."""
+    if weights is None:
+        return np.full(n, 1.0 / n)
+    w = np.asarray(weights)
+    if not (np.issubdtype(w.dtype, np.integer) or np.issubdtype(w.dtype, np.floating)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got ndim={w.ndim}")
+    if w.shape[0] != n:
+        raise ValueError(f"{name} has length {w.shape[0]}, expected {n} (one per point)")
+    w = w.astype(np.float64)
+    if not np.all(np.isfinite(w)):
+        raise ValueError(f"{name} contains NaN or inf: expected finite weights")
+    if np.any(w < 0):
+        raise ValueError(f"{name} has negative entries (min {w.min()}): expected weights >= 0")
+    total = float(w.sum())
+    if abs(total - 1.0) > WEIGHT_SUM_TOL:
+        raise ValueError(
+            f"{name} sums to {total!r}, expected 1 within {WEIGHT_SUM_TOL:g} (absolute)"
+        )
+    # Renormalise so that both marginals carry exactly the same float mass: the LP is then
+    # feasible without POT silently rescaling b, and the change is below WEIGHT_SUM_TOL.
+    return w / total
+
+
+def _check_pair(
+    x: ArrayLike, y: ArrayLike, a: ArrayLike | None, b: ArrayLike | None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Validate two clouds of the same dimension and their weights."""
+    xs = _check_cloud(x, "x")
+    ys = _check_cloud(y, "y")
+    if xs.shape[1] != ys.shape[1]:
+        raise ValueError(
+            f"x and y must have the same dimension, got d={xs.shape[1]} and d={ys.shape[1]}"
+        )
+    return xs, ys, _check_weights(a, xs.shape[0], "a"), _check_weights(b, ys.shape[0], "b")
+
+
+def _solve_lp(
+    solver: Callable[..., Any],
+    a: FloatArray,
+    b: FloatArray,
+    cost: FloatArray,
+    num_iter_max: int,
+) -> tuple[Any, dict[str, Any]]:
+    """Run a POT network-simplex ``solver`` until it reports optimality.
+
+    Returns ``solver``'s result and its log. On ``numItermax`` exhaustion the limit is multiplied
+    by 10 and the solve repeated, at most :data:`LP_RETRIES` times; any other non-optimal status
+    (infeasible, unbounded) raises at once.
+    """
+    if num_iter_max < 1:
+        raise ValueError(f"num_iter_max must be a positive integer, got {num_iter_max}")
+    limit = int(num_iter_max)
+    for _ in range(LP_RETRIES + 1):
+        with warnings.catch_warnings():
+            # POT warns on every non-optimal exit (twice in emd2); the status is handled below.
+            warnings.filterwarnings("ignore", message="numItermax reached", category=UserWarning)
+            result, log = solver(a, b, cost, numItermax=limit, log=True)
+        code = log["result_code"]
+        if code == _POT_OPTIMAL:
+            return result, log
+        if code != _POT_MAX_ITER_REACHED:
+            raise RuntimeError(f"network simplex failed (result_code={code}): {log['warning']}")
+        limit *= 10
+    raise RuntimeError(
+        f"network simplex did not reach optimality within numItermax={limit // 10} "
+        f"after {LP_RETRIES} retries with 10x larger limits (started at {num_iter_max})"
+    )
+
+
+def wasserstein1_1d(
+    x: ArrayLike, y: ArrayLike, a: ArrayLike | None = None, b: ArrayLike | None = None
+) -> float:
+    r"""Exact W1 between two weighted samples on the real line, by their CDFs.
+
+    .. math::
+        W_1(P, Q) = \int_{\mathbb R} |F_P(t) - F_Q(t)| \, dt
+                  = \sum_k |F_P(z_k) - F_Q(z_k)| \, (z_{k+1} - z_k)
+
+    where :math:`z_1 \le \dots \le z_{n+m}` is the merged sorted support and the CDFs are
+    right-continuous step functions, constant on :math:`[z_k, z_{k+1})` (Vallender 1973, Theory
+    Probab. Appl. 18; the formula used by ``scipy.stats.wasserstein_distance``).
+
+    Parameters
+    ----------
+    x, y : array_like, shape [n] or [n, 1]; shape [m] or [m, 1]
+        Sample locations.
+    a, b : array_like, shape [n] and [m], optional
+        Non-negative weights summing to 1 (within :data:`WEIGHT_SUM_TOL`); default uniform.
+
+    Returns
+    -------
+    float
+        :math:`W_1(P, Q) \ge 0`.
+
+    Raises
+    ------
+    ValueError
+        On invalid clouds or weights, or if the data are not one-dimensional.
+    TypeError
+        On non-numeric input.
+    """
+    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    if xs.shape[1] != 1:
+        raise ValueError(f"wasserstein1_1d needs one-dimensional data, got d={xs.shape[1]}")
+    z = np.concatenate([xs[:, 0], ys[:, 0]])
+    order = np.argsort(z, kind="stable")
+    cdf_p = np.cumsum(np.concatenate([wa, np.zeros_like(wb)])[order])
+    cdf_q = np.cumsum(np.concatenate([np.zeros_like(wa), wb])[order])
+    gaps = np.diff(z[order])
+    return float(np.sum(np.abs(cdf_p[1:] - cdf_q[1:]) * gaps))
+
+
+def wasserstein1(
+    x: ArrayLike,
+    y: ArrayLike,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    *,
+    method: Literal["auto", "lp", "1d"] = "auto",
+    num_iter_max: int = 100_000,
+) -> float:
+    r"""Exact W1 between two weighted point clouds with the Euclidean ground cost.
+
+    .. math::
+        W_1(P, Q) = \min_{\pi \in \Pi(a, b)} \sum_{ij} \pi_{ij} \|x_i - y_j\|_2
+
+    solved as a linear programme by POT's network simplex (``ot.emd2``), or, in one dimension,
+    by the CDF formula of :func:`wasserstein1_1d`.
+
+    Parameters
+    ----------
+    x : array_like, shape [n, d] or [n]
+        Support of P (a 1-D array means ``d = 1``).
+    y : array_like, shape [m, d] or [m]
+        Support of Q, same ``d``.
+    a, b : array_like, shape [n] and [m], optional
+        Non-negative weights summing to 1 (within :data:`WEIGHT_SUM_TOL`); default uniform.
+    method : {"auto", "lp", "1d"}
+        ``"lp"``: network simplex in any dimension; ``"1d"``: CDF formula (``d = 1`` only);
+        ``"auto"``: ``"1d"`` when ``d = 1``, else ``"lp"``.
+    num_iter_max : int
+        Initial iteration limit of the network simplex; on exhaustion it is raised 10x, up to
+        :data:`LP_RETRIES` times.
+
+    Returns
+    -------
+    float
+        :math:`W_1(P, Q) \ge 0`, in the units of the coordinates.
+
+    Raises
+    ------
+    ValueError
+        On invalid clouds, weights, ``method`` or ``num_iter_max``.
+    TypeError
+        On non-numeric input.
+    RuntimeError
+        If the LP does not reach optimality within the retries.
+    """
+    if method not in ("auto", "lp", "1d"):
+        raise ValueError(f"method must be 'auto', 'lp' or '1d', got {method!r}")
+    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    if method == "1d" or (method == "auto" and xs.shape[1] == 1):
+        return wasserstein1_1d(xs, ys, wa, wb)
+    cost = cdist(xs, ys, metric="euclidean")
+    value, _ = _solve_lp(ot.emd2, wa, wb, cost, num_iter_max)
+    return float(value)
+
+
+def wasserstein1_dual(
+    x: ArrayLike,
+    y: ArrayLike,
+    a: ArrayLike | None = None,
+    b: ArrayLike | None = None,
+    *,
+    num_iter_max: int = 100_000,
+) -> W1Dual:
+    r"""Optimal plan, dual potentials and a 1-Lipschitz critic for the discrete W1 problem.
+
+    The network simplex (``ot.emd`` with ``log=True``) returns an optimal plan :math:`\pi` and
+    dual potentials :math:`(f, g)` with :math:`f_i + g_j \le c_{ij}` and
+    :math:`\sum_i a_i f_i + \sum_j b_j g_j = \sum_{ij} \pi_{ij} c_{ij}` (strong LP duality).
+    The critic is the c-transform :math:`h(z) = \min_j (\|z - y_j\| - g_j)`, a minimum of
+    1-Lipschitz functions, hence 1-Lipschitz on all of :math:`\mathbb R^d`. Since
+    :math:`h(x_i) \ge f_i` (feasibility) and :math:`h(y_j) \le -g_j` (take :math:`k = j`),
+    :math:`\sum_i a_i h(x_i) - \sum_j b_j h(y_j) \ge W_1`, while Kantorovich-Rubinstein gives
+    :math:`\le W_1`; so ``h`` attains the supremum (Villani 2009, Thm 5.10 and Particular
+    Case 5.16; Peyré & Cuturi 2019, §3.2 on c-transforms).
+
+    Parameters
+    ----------
+    x : array_like, shape [n, d] or [n]
+        Support of P (a 1-D array means ``d = 1``).
+    y : array_like, shape [m, d] or [m]
+        Support of Q, same ``d``.
+    a, b : array_like, shape [n] and [m], optional
+        Non-negative weights summing to 1 (within :data:`WEIGHT_SUM_TOL`); default uniform.
+    num_iter_max : int
+        Initial iteration limit of the network simplex, raised 10x on exhaustion up to
+        :data:`LP_RETRIES` times.
+
+    Returns
+    -------
+    W1Dual
+        ``value`` (the dual objective, equal to the primal optimum up to rounding), ``f``, ``g``,
+        ``critic_x``, ``critic_y`` and ``plan``.
+
+    Raises
+    ------
+    ValueError
+        On invalid clouds, weights or ``num_iter_max``.
+    TypeError
+        On non-numeric input.
+    RuntimeError
+        If the LP does not reach optimality within the retries.
+    """
+    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    cost = cdist(xs, ys, metric="euclidean")
+    plan, log = _solve_lp(ot.emd, wa, wb, cost, num_iter_max)
+    f = np.asarray(log["u"], dtype=np.float64)
+    g = np.asarray(log["v"], dtype=np.float64)
+    critic_x = np.min(cost - g[None, :], axis=1)
+    critic_y = np.min(cdist(ys, ys, metric="euclidean") - g[None, :], axis=1)
+    arrays = (f, g, critic_x, critic_y, np.asarray(plan, dtype=np.float64))
+    for arr in arrays:
+        arr.flags.writeable = False
+    return W1Dual(float(wa @ f + wb @ g), *arrays)
+
+
+def wasserstein1_translation(shift: ArrayLike) -> float:
+    r"""W1 between a distribution and its translate by ``shift``: the Euclidean norm ``|shift|``.
+
+    For any P with a finite first moment and :math:`Q = P(\cdot - s)` (law of :math:`X + s`),
+
+    .. math:: W_1(P, Q) = \|s\|_2.
+
+    Upper bound: the translation coupling :math:`(X, X + s)` costs exactly :math:`\|s\|`.
+    Lower bound, two ways: by Jensen (the norm is convex), every coupling has
+    :math:`\mathbb{E}\|Y - X\| \ge \|\mathbb{E}(Y - X)\| = \|s\|`; equivalently, by
+    Kantorovich-Rubinstein the 1-Lipschitz potential :math:`h(z) = -\langle z, s\rangle/\|s\|`
+    gives :math:`\mathbb{E}_P h - \mathbb{E}_Q h = \|s\|`. So the translation coupling is
+    optimal.
+
+    Parameters
+    ----------
+    shift : array_like, shape [d] or scalar
+        Translation vector :math:`s` (a scalar means ``d = 1``).
+
+    Returns
+    -------
+    float
+        :math:`\|s\|_2`.
+
+    Raises
+    ------
+    ValueError
+        If ``shift`` has more than one dimension, is empty, or is not finite.
+    TypeError
+        On non-numeric input.
+    """
+    s = np.asarray(shift)
+    if not (np.issubdtype(s.dtype, np.integer) or np.issubdtype(s.dtype, np.floating)):
+        raise TypeError(f"shift must be a real numeric vector, got dtype {s.dtype}")
+    if s.ndim > 1:
+        raise ValueError(f"shift must be a scalar or a 1-D vector [d], got ndim={s.ndim}")
+    if s.size == 0:
+        raise ValueError("shift is empty: expected a vector of length d >= 1")
+    s = s.astype(np.float64)
+    if not np.all(np.isfinite(s)):
+        raise ValueError("shift contains NaN or inf: expected finite coordinates")
+    return float(np.linalg.norm(s))

@@ -1,0 +1,26 @@
+"""Estimators of divergences from samples: neural critics (torch) and classical baselines."""
+
+from estimators.base import (
+    BaseEstimator,
+    CallableEstimator,
+    Estimator,
+    TrainingDivergedError,
+    as_estimator,
+    check_sample,
+    check_samples,
+)
+from estimators.registry import ESTIMATORS, list_estimators, make_estimator, register_estimator
+
+__all__ = [
+    "ESTIMATORS",
+    "BaseEstimator",
+    "CallableEstimator",
+    "Estimator",
+    "TrainingDivergedError",
+    "as_estimator",
+    "check_sample",
+    "check_samples",
+    "list_estimators",
+    "make_estimator",
+    "register_estimator",
+]

@@ -1,0 +1,1 @@
+"""Verification: scenarios, sweeps, certificates, CLI, pytest plugin."""

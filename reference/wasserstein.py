@@ -231,7 +231,7 @@ def wasserstein1_1d(
     cdf_p = np.cumsum(np.concatenate([wa, np.zeros_like(wb)])[order])
     cdf_q = np.cumsum(np.concatenate([np.zeros_like(wa), wb])[order])
     gaps = np.diff(z[order])
-    return float(np.sum(np.abs(cdf_p[1:] - cdf_q[1:]) * gaps))
+    return float(np.sum(np.abs(cdf_p[:-1] - cdf_q[:-1]) * gaps))
 
 
 def wasserstein1(
@@ -391,4 +391,4 @@ def wasserstein1_translation(shift: ArrayLike) -> float:
     s = s.astype(np.float64)
     if not np.all(np.isfinite(s)):
         raise ValueError("shift contains NaN or inf: expected finite coordinates")
-    return float(np.linalg.norm(s))
+    return float(np.sum(np.abs(s)))

@@ -391,4 +391,4 @@ def wasserstein1_translation(shift: ArrayLike) -> float:
     s = s.astype(np.float64)
     if not np.all(np.isfinite(s)):
         raise ValueError("shift contains NaN or inf: expected finite coordinates")
-    return float(np.sum(np.abs(s)))
+    return float(np.linalg.norm(s))

@@ -16,6 +16,13 @@ from reference.dispatch import ExactValue, divergence, exact_divergence, registe
 from reference.distributions import Categorical, Distribution, Gaussian, GaussianMixture
 from reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
 from reference.quadrature import quadrature_divergence, wasserstein1_quadrature
+from reference.wasserstein import (
+    W1Dual,
+    wasserstein1,
+    wasserstein1_1d,
+    wasserstein1_dual,
+    wasserstein1_translation,
+)
 
 __all__ = [
     "DIVERGENCES",
@@ -25,6 +32,7 @@ __all__ = [
     "FDivergence",
     "Gaussian",
     "GaussianMixture",
+    "W1Dual",
     "check_probability_vector",
     "discrete_divergence",
     "divergence",
@@ -34,5 +42,9 @@ __all__ = [
     "quadrature_divergence",
     "register_divergence",
     "variational_objective",
+    "wasserstein1",
+    "wasserstein1_1d",
+    "wasserstein1_dual",
     "wasserstein1_quadrature",
+    "wasserstein1_translation",
 ]

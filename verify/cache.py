@@ -1,0 +1,88 @@
+"""On-disk cache of single estimates, written atomically, so an interrupted sweep resumes.
+
+One JSON file per (estimator configuration, scenario, divergence, sample size, seed, library
+versions), named by the SHA-256 of that key. Each file is written to a temporary name in the same
+folder and moved into place with :func:`os.replace`, which is atomic on POSIX and Windows: a crash
+leaves either the old state or the complete new file, never half a record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that can change an estimate: this package, numpy, scipy, torch, POT."""
+    from importlib import metadata
+
+    out = {}
+    for dist in ("divergence-verify", "numpy", "scipy", "torch", "pot"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+def record_key(fields: dict[str, Any]) -> str:
+    """Return the SHA-256 hex digest of ``fields`` serialised canonically (sorted keys)."""
+    blob = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Cache:
+    """A folder of cached records.
+
+    Parameters
+    ----------
+    root : str or Path
+        The folder (created on first write).
+    """
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """Return the record stored under ``key``, or None (also for an unreadable file)."""
+        path = self._path(key)
+        try:
+            return json.loads(path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def put(self, key: str, record: dict[str, Any]) -> None:
+        """Store ``record`` under ``key`` atomically."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, record)
+
+
+def write_json_atomic(path: str | os.PathLike[str], data: Any, indent: int | None = None) -> None:
+    """Write ``data`` as JSON to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=indent, default=_json_default)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")

@@ -1,0 +1,265 @@
+"""Certificates: pass or fail an estimator on scenarios against declared, documented rules.
+
+For each scenario the estimator is swept over the sample sizes and seeds, and four rules are
+checked on the numbers (every rule and threshold is a field of :class:`Rules`):
+
+``runs``
+    Every run returned a finite number (an exception or a NaN is a failure, never skipped).
+``accuracy``
+    At the largest n, the mean error is within ``tol = atol + rtol·|truth|``, and the Student-t
+    confidence interval of the bias *overlaps* [-tol, tol]: the bias is neither measured nor
+    demonstrated outside the tolerance. (The interval is reported beside the verdict.)
+``spread``
+    At the largest n, the RMSE is at most ``spread_factor·tol``: one run, not only the average
+    of many, is close to the truth. This rejects an estimator whose noise stays large.
+``convergence``
+    The fitted log-log slope of RMSE against n is at most ``max_slope`` (-0.2 by default, where
+    a root-n consistent estimator has -0.5), i.e. the error shrinks with n; waived when the RMSE
+    at the largest n is already below ``floor_fraction·tol`` (an estimator at its precision floor
+    cannot shrink further). This rejects constant and non-shrinking estimators even when they are
+    close to the truth at the sizes tried.
+
+The rules separate good from bad estimators: a consistent estimator passes, while a 10% bias
+(accuracy), noise that does not shrink (spread, convergence) and a constant (accuracy,
+convergence) fail; the tests in ``tests/verify/test_certify.py`` check exactly this.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from verify.cache import Cache, write_json_atomic
+from verify.scenarios import DEFAULT_SCENARIOS, Scenario, get_scenario
+from verify.sweep import Progress, SweepResult, sweep
+
+DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
+DEFAULT_SEEDS = 8
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the certificate rules (see the module docstring for their meaning).
+
+    Attributes
+    ----------
+    atol : float
+        Absolute part of the tolerance, in nats (or distance units for W1).
+    rtol : float
+        Relative part of the tolerance, as a fraction of the true value.
+    confidence : float
+        Level of the bias confidence interval.
+    spread_factor : float
+        RMSE allowance at the largest n, in units of the tolerance.
+    max_slope : float
+        Largest accepted log-log slope of RMSE against n.
+    floor_fraction : float
+        RMSE below ``floor_fraction·tol`` waives the convergence rule.
+    """
+
+    atol: float = 0.02
+    rtol: float = 0.05
+    confidence: float = 0.95
+    spread_factor: float = 2.0
+    max_slope: float = -0.1
+    floor_fraction: float = 0.25
+
+    def tolerance(self, truth: float) -> float:
+        """Return ``atol + rtol·|truth|``."""
+        return self.atol + self.rtol * abs(truth)
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's verdict with the numbers behind it."""
+
+    rule: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class ScenarioVerdict:
+    """The verdict on one scenario."""
+
+    scenario: str
+    truth: float
+    passed: bool
+    rules: list[RuleResult]
+    sweep: SweepResult
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers at the largest n (for tables)."""
+        last = self.sweep.per_size()[-1]
+        rate = self.sweep.rate()
+        return {"scenario": self.scenario, "truth": self.truth, "n": last.n, "mean": last.mean,
+                "bias": last.bias, "bias_ci": [last.bias_low, last.bias_high], "rmse": last.rmse,
+                "slope": rate.slope, "slope_se": rate.stderr, "passed": self.passed}
+
+
+@dataclass
+class Certificate:
+    """The result of :func:`certify`: per-scenario verdicts, the rules and the configuration."""
+
+    estimator: str
+    divergence: str
+    config: dict[str, Any]
+    rules: Rules
+    sizes: list[int]
+    seeds: list[int]
+    verdicts: list[ScenarioVerdict] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Certified: every scenario passes every rule."""
+        return bool(self.verdicts) and all(v.passed for v in self.verdicts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form, with every sweep's records."""
+        return {
+            "certified": self.passed,
+            "estimator": self.estimator,
+            "divergence": self.divergence,
+            "config": self.config,
+            "rules": asdict(self.rules),
+            "sizes": self.sizes,
+            "seeds": self.seeds,
+            "scenarios": [
+                {**v.summary(), "rules": [asdict(r) for r in v.rules], "sweep": v.sweep.to_dict()}
+                for v in self.verdicts
+            ],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON (NaN written as null)."""
+        return json.dumps(_nan_to_none(self.to_dict()), indent=indent)
+
+    def save(self, path: str) -> None:
+        """Write the JSON atomically to ``path``."""
+        write_json_atomic(path, _nan_to_none(self.to_dict()), indent=2)
+
+    def table(self) -> str:
+        """A readable plain-text table of the verdicts."""
+        head = (f"{'scenario':<22} {'truth':>9} {'n':>6} {'mean':>9} {'bias':>9} "
+                f"{'bias 95% CI':>21} {'RMSE':>8} {'slope':>6}  verdict")
+        lines = [f"certificate: {self.estimator} for {self.divergence}", head, "-" * len(head)]
+        for v in self.verdicts:
+            s = v.summary()
+            ci = f"[{s['bias_ci'][0]:+.4f}, {s['bias_ci'][1]:+.4f}]"
+            failed = [r.rule for r in v.rules if not r.passed]
+            verdict = "PASS" if v.passed else "FAIL (" + ", ".join(failed) + ")"
+            lines.append(f"{v.scenario:<22} {s['truth']:>9.4f} {s['n']:>6} {s['mean']:>9.4f} "
+                         f"{s['bias']:>+9.4f} {ci:>21} {s['rmse']:>8.4f} {s['slope']:>6.2f}  "
+                         f"{verdict}")
+            lines.extend(f"    {r.rule}: {r.detail}" for r in v.rules if not r.passed)
+        lines.append("CERTIFIED" if self.passed else "NOT CERTIFIED")
+        return "\n".join(lines)
+
+
+def _nan_to_none(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:
+    """Apply the rules to one sweep."""
+    rows = result.per_size(rules.confidence)
+    last = rows[-1]
+    truth = result.truth.value
+    tol = rules.tolerance(truth)
+    failures = sum(r.failures for r in rows)
+    out = [RuleResult("runs", failures == 0,
+                      f"{failures} of {len(result.records)} runs failed" + _first_error(result))]
+    overlaps = last.bias_low <= tol and last.bias_high >= -tol
+    out.append(RuleResult(
+        "accuracy", abs(last.bias) <= tol and overlaps,
+        f"bias {last.bias:+.4g} (95% CI [{last.bias_low:+.4g}, {last.bias_high:+.4g}]) at "
+        f"n={last.n}, tolerance ±{tol:.4g}"))
+    out.append(RuleResult(
+        "spread", last.rmse <= rules.spread_factor * tol,
+        f"RMSE {last.rmse:.4g} at n={last.n}, allowed {rules.spread_factor * tol:.4g}"))
+    rate = result.rate()
+    floor = rules.floor_fraction * tol
+    if last.rmse <= floor:
+        out.append(RuleResult("convergence", True,
+                              f"RMSE {last.rmse:.3g} below the precision floor {floor:.3g}"))
+    else:
+        ok = math.isfinite(rate.slope) and rate.slope <= rules.max_slope
+        out.append(RuleResult(
+            "convergence", ok,
+            f"log-log slope of RMSE vs n {rate.slope:+.3f} (± {rate.stderr:.3f}), "
+            f"required <= {rules.max_slope}"))
+    return out
+
+
+def _first_error(result: SweepResult) -> str:
+    errors = [r.error for r in result.records if r.error]
+    return f"; first error: {errors[0]}" if errors else ""
+
+
+def certify(
+    estimator: Any,
+    divergence: str,
+    scenarios: Sequence[str | Scenario] | None = None,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    seeds: int | Sequence[int] = DEFAULT_SEEDS,
+    rules: Rules | None = None,
+    *,
+    cache: Cache | str | None = None,
+    progress: Progress | None = None,
+) -> Certificate:
+    """Certify ``estimator`` for ``divergence`` on ``scenarios``.
+
+    Parameters
+    ----------
+    estimator : estimator, object with ``estimate``, or callable ``(x_p, x_q) -> float``
+    divergence : str
+        A table name or ``"w1"``.
+    scenarios : sequence of names or Scenario, optional
+        Default: :data:`verify.scenarios.DEFAULT_SCENARIOS` for the divergence.
+    sizes : sequence of int
+        Sample sizes per side (at least two, for the convergence rule).
+    seeds : int or sequence of int
+        Seeds per size (at least two, for the confidence interval).
+    rules : Rules, optional
+        Thresholds; defaults documented on :class:`Rules`.
+    cache, progress
+        Passed to :func:`verify.sweep.sweep`.
+
+    Returns
+    -------
+    Certificate
+    """
+    rules = rules or Rules()
+    if scenarios is None:
+        if divergence not in DEFAULT_SCENARIOS:
+            raise ValueError(f"no default scenarios for {divergence!r}; name them (scenarios=...)")
+        scenarios = DEFAULT_SCENARIOS[divergence]
+    scens = [get_scenario(s) if isinstance(s, str) else s for s in scenarios]
+    if len(set(sizes)) < 2:
+        raise ValueError("certify needs at least two sample sizes to judge convergence")
+    seed_count = seeds if isinstance(seeds, int) else len(list(seeds))
+    if seed_count < 2:
+        raise ValueError("certify needs at least two seeds per size for a confidence interval")
+    verdicts: list[ScenarioVerdict] = []
+    cert: Certificate | None = None
+    for scen in scens:
+        result = sweep(estimator, scen, divergence, sizes, seeds, cache=cache, progress=progress)
+        if cert is None:
+            cert = Certificate(result.estimator, divergence, result.config, rules,
+                               result.sizes, sorted({r.seed for r in result.records}))
+        rule_results = judge(result, rules)
+        verdicts.append(ScenarioVerdict(scen.name, result.truth.value,
+                                        all(r.passed for r in rule_results), rule_results, result))
+    if cert is None:
+        raise ValueError("no scenarios to certify on")
+    cert.verdicts = verdicts
+    return cert

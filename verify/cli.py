@@ -1,0 +1,263 @@
+"""The command line: ``python -m verify`` (console script ``divergence-verify``).
+
+Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``. Exit codes: 0 success (or
+certified), 1 not certified, 2 bad usage or input. Errors are one line on stderr; ``--debug``
+shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import estimators
+import reference
+from verify.cache import Cache, write_json_atomic
+from verify.certify import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
+from verify.progress import ProgressBar
+from verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
+from verify.sweep import sweep
+
+DEFAULT_CACHE = ".verify-cache"
+
+
+class UsageError(Exception):
+    """Bad usage or input: reported on one line, exit status 2."""
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
+        out[key.strip()] = _parse_value(value)
+    return out
+
+
+def resolve_estimator(spec: str, divergence: str, device: str, settings: dict[str, Any]) -> Any:
+    """Return an estimator from a registry kind or a ``module:attr`` reference."""
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+        try:
+            obj = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            raise UsageError(f"cannot load estimator {spec!r}: {exc}") from None
+        if isinstance(obj, type):
+            obj = obj(**settings)
+        return estimators.as_estimator(obj, divergence=divergence, name=spec)
+    entry = estimators.ESTIMATORS.get(spec)
+    if entry is None:
+        known = ", ".join(sorted(estimators.ESTIMATORS))
+        raise UsageError(f"unknown estimator {spec!r}; expected one of: {known}, or module:attr")
+    if entry.neural:
+        settings = {"device": device, **settings}
+    try:
+        return estimators.make_estimator(spec, divergence=divergence, **settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _divergence_names() -> list[str]:
+    return [*reference.DIVERGENCES, W1]
+
+
+def _check_divergence(name: str) -> str:
+    if name not in _divergence_names():
+        raise UsageError(
+            f"unknown divergence {name!r}; expected one of: {', '.join(_divergence_names())}"
+        )
+    return name
+
+
+def _scenarios(names: Sequence[str] | None, divergence: str) -> list[str]:
+    if not names:
+        return list(DEFAULT_SCENARIOS.get(divergence, ()))
+    for name in names:
+        try:
+            scen = get_scenario(name)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if not scen.supports(divergence):
+            raise UsageError(f"scenario {name!r} has no finite exact {divergence!r}")
+    return list(names)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the divergences, scenarios and estimators."""
+    print("divergences:")
+    for name, div in reference.DIVERGENCES.items():
+        print(f"  {name:<12} {div.title}")
+    print(f"  {W1:<12} Wasserstein-1 (Kantorovich-Rubinstein), Euclidean cost")
+    print("\nscenarios (exact values known for):")
+    for name, scen in SCENARIOS.items():
+        known = [d for d in _divergence_names() if scen.supports(d)]
+        print(f"  {name:<22} d={scen.dim:<3} {scen.description}")
+        print(f"  {'':<22}       [{', '.join(known)}]")
+    print("\nestimators:")
+    for kind, entry in sorted(estimators.ESTIMATORS.items()):
+        print(f"  {kind:<14} {entry.description}  [{', '.join(entry.divergences)}]")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Print exact divergences on the scenarios and a duality check."""
+    names = list(reference.DIVERGENCES)
+    print("Exact divergences (nats) between each scenario's P and Q ('-' none known, inf):")
+    print(f"{'scenario':<22}" + "".join(f"{n:>11}" for n in [*names, W1]))
+    for scen in SCENARIOS.values():
+        cells = []
+        for n in [*names, W1]:
+            try:
+                value = scen.truth(n).value
+                cells.append(f"{value:>11.5f}" if math.isfinite(value) else f"{'inf':>11}")
+            except NotImplementedError:
+                cells.append(f"{'-':>11}")
+        print(f"{scen.name:<22}" + "".join(cells))
+    print("\nDuality: variational objective at T* = f'(p/q) vs D_f, Bernoulli(0.7) vs (0.4):")
+    p, q = np.array([0.3, 0.7]), np.array([0.6, 0.4])
+    for n in names:
+        exact = reference.divergence(n, p, q)
+        dual = reference.variational_objective(n, p, q, reference.optimal_critic(n, p, q))
+        print(f"  {n:<11} D_f = {exact:.15f}   J(T*) = {dual:.15f}   |gap| = {abs(exact-dual):.1e}")
+    x = get_scenario("translate2d").p.sample(300, 0)
+    y = get_scenario("translate2d").q.sample(300, 1)
+    dual = reference.wasserstein1_dual(x, y)
+    primal = reference.wasserstein1(x, y, method="lp")
+    print(f"\nKantorovich-Rubinstein on 300 vs 300 points: LP primal {primal:.12f}, "
+          f"dual {dual.value:.12f}, |gap| {abs(primal - dual.value):.1e}")
+    return 0
+
+
+def _progress(args: argparse.Namespace) -> ProgressBar | None:
+    return None if args.quiet else ProgressBar()
+
+
+def _cache(args: argparse.Namespace) -> Cache | None:
+    return None if args.no_cache else Cache(args.cache)
+
+
+def cmd_certify(args: argparse.Namespace) -> int:
+    """Certify an estimator; exit 0 when certified, 1 when not."""
+    div = _check_divergence(args.divergence)
+    est = resolve_estimator(args.estimator, div, args.device, _parse_settings(args.set))
+    rules = Rules(atol=args.atol, rtol=args.rtol)
+    cert = certify(est, div, scenarios=_scenarios(args.scenario, div), sizes=args.sizes,
+                   seeds=args.seeds, rules=rules, cache=_cache(args), progress=_progress(args))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cert.save(str(out / "certificate.json"))
+    print(cert.table())
+    if not args.quiet:
+        print(f"wrote {out / 'certificate.json'}", file=sys.stderr)
+    return 0 if cert.passed else 1
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run one sweep and print its per-size statistics."""
+    div = _check_divergence(args.divergence)
+    est = resolve_estimator(args.estimator, div, args.device, _parse_settings(args.set))
+    results = []
+    for name in _scenarios(args.scenario, div):
+        res = sweep(est, name, div, args.sizes, args.seeds, cache=_cache(args),
+                    progress=_progress(args))
+        results.append(res)
+        rate = res.rate()
+        print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
+        print(f"  {'n':>6} {'mean':>9} {'bias':>9} {'sd':>8} {'RMSE':>8} {'s/run':>7} fails")
+        for s in res.per_size():
+            print(f"  {s.n:>6} {s.mean:>9.4f} {s.bias:>+9.4f} {s.sd:>8.4f} {s.rmse:>8.4f} "
+                  f"{s.median_seconds:>7.3f} {s.failures:>5}")
+        print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {rate.stderr:.3f}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out / "sweep.json", [r.to_dict() for r in results], indent=2)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build a convergence report (see :mod:`verify.report`)."""
+    from verify.report import run_report_command
+
+    return run_report_command(args)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--estimator", required=True,
+                   help="a registered kind (see 'list') or module:attr of your own")
+    p.add_argument("--divergence", required=True, help="kl, js, tv, ..., or w1")
+    p.add_argument("--scenario", action="append",
+                   help="scenario name (repeatable); default: the divergence's defaults")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="estimator setting (JSON value), e.g. --set steps=500")
+    p.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                   help=f"sample sizes per side (default {' '.join(map(str, DEFAULT_SIZES))})")
+    p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
+                   help=f"seeds per size (default {DEFAULT_SEEDS})")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                   help="device of neural estimators (default auto: CUDA when present)")
+    p.add_argument("--cache", default=DEFAULT_CACHE,
+                   help=f"folder of cached runs, so interrupted work resumes ({DEFAULT_CACHE})")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``python -m verify``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m verify",
+        description="Certify divergence estimators against exact values, sweep them over "
+                    "sample sizes and seeds, and write convergence reports.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="divergences, scenarios and estimators").set_defaults(
+        func=cmd_list)
+    sub.add_parser("demo", help="exact divergences and a duality check").set_defaults(
+        func=cmd_demo)
+    p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not)")
+    _add_run_options(p)
+    p.add_argument("--atol", type=float, default=Rules.atol, help="absolute tolerance")
+    p.add_argument("--rtol", type=float, default=Rules.rtol, help="relative tolerance")
+    p.add_argument("--out", default=".", help="folder for certificate.json (default .)")
+    p.set_defaults(func=cmd_certify)
+    p = sub.add_parser("sweep", help="run an estimator over sizes and seeds")
+    _add_run_options(p)
+    p.add_argument("--out", default=".", help="folder for sweep.json (default .)")
+    p.set_defaults(func=cmd_sweep)
+    from verify.report import add_report_arguments
+
+    p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, PNG)")
+    add_report_arguments(p)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted: finished runs are in the cache; run again to resume", file=sys.stderr)
+        return 130
+    except (UsageError, ValueError, TypeError, NotImplementedError, FileNotFoundError) as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

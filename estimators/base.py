@@ -207,6 +207,10 @@ def as_estimator(obj: Any, divergence: str | None = None, name: str | None = Non
     """
     if isinstance(obj, BaseEstimator):
         return obj
+    if all(hasattr(obj, a) for a in ("estimate", "name", "divergence")) and (
+        divergence is None or obj.divergence == divergence
+    ):
+        return obj  # already complete: keep its own estimate_many and config, if any
     if hasattr(obj, "estimate") and callable(obj.estimate):
         fn = obj.estimate
         default_name = getattr(obj, "name", type(obj).__name__)

@@ -30,8 +30,11 @@ def asarray_like(value: float, like: Array) -> Array:
 def xlogy(x: Array, y: Array) -> Array:
     """Return ``x * log(y)`` with the convention ``0 * log(y) = 0`` for every ``y`` (also 0)."""
     xp = namespace(x, y)
-    safe_y = xp.where(x == 0, xp.ones_like(y), y)
-    return xp.where(x == 0, xp.zeros_like(x), x * xp.log(safe_y))
+    # log is taken only where it is finite, so numpy raises no divide-by-zero warning; the
+    # limits are filled in afterwards: 0 where x = 0, -inf where x > 0 = y.
+    safe_y = xp.where((x == 0) | (y == 0), xp.ones_like(y), y)
+    value = xp.where(x == 0, xp.zeros_like(x), x * xp.log(safe_y))
+    return xp.where((x != 0) & (y == 0), xp.full_like(x, -float("inf")), value)
 
 
 def rel_entr(x: Array, y: Array) -> Array:

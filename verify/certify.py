@@ -32,8 +32,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from reference import get_divergence
 from verify.cache import Cache, write_json_atomic
-from verify.scenarios import DEFAULT_SCENARIOS, Scenario, get_scenario
+from verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
 from verify.sweep import Progress, SweepResult, sweep
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
@@ -239,6 +240,8 @@ def certify(
     Certificate
     """
     rules = rules or Rules()
+    if divergence != W1:
+        get_divergence(divergence)  # unknown names raise here, naming the known ones
     if scenarios is None:
         if divergence not in DEFAULT_SCENARIOS:
             raise ValueError(f"no default scenarios for {divergence!r}; name them (scenarios=...)")

@@ -178,26 +178,31 @@ def sweep(
         return record_key({"config": config, "scenario": scen.describe(), "divergence": divergence,
                            "n": n, "seed": seed, "versions": versions})
 
+    def save(rec: Record) -> None:
+        # Each run is stored the moment it finishes, so an interruption loses at most the run in
+        # flight (a batched ensemble is one unit).
+        if store is not None:
+            store.put(key(rec.n, rec.seed), asdict(rec))
+
     for n in size_list:
-        cached = {s: store.get(key(n, s)) if store else None for s in seed_list}
-        todo = [s for s in seed_list if cached[s] is None]
-        fresh = _run(est, scen, n, todo, batched) if todo else {}
-        for s in seed_list:
-            if cached[s] is not None:
-                rec = Record(**cached[s])
-            else:
-                rec = fresh[s]
-                if store is not None:
-                    store.put(key(n, s), asdict(rec))
-            result.records.append(rec)
+        found = {s: store.get(key(n, s)) if store else None for s in seed_list}
+        todo = [s for s in seed_list if found[s] is None]
+        fresh = _run(est, scen, n, todo, batched, save) if todo else {}
+        result.records.extend(
+            Record(**found[s]) if found[s] is not None else fresh[s] for s in seed_list
+        )
         done += len(seed_list)
         if progress is not None:
             progress(done, total, f"{est.name} {scen.name} n={n}")
     return result
 
 
-def _run(est: Any, scen: Scenario, n: int, seeds: list[int], batched: bool) -> dict[int, Record]:
+def _run(
+    est: Any, scen: Scenario, n: int, seeds: list[int], batched: bool,
+    save: Callable[[Record], None],
+) -> dict[int, Record]:
     many = getattr(est, "estimate_many", None)
+    out: dict[int, Record] = {}
     if batched and callable(many) and len(seeds) > 1:
         pairs = [scen.sample(n, s) for s in seeds]
         x_p = np.stack([p for p, _ in pairs])
@@ -206,11 +211,18 @@ def _run(est: Any, scen: Scenario, n: int, seeds: list[int], batched: bool) -> d
         try:
             values = np.asarray(many(x_p, x_q, seeds=seeds), dtype=float)
         except Exception:  # one bad member fails the batch: rerun one by one to attribute it
-            return {s: _run_one(est, scen, n, s) for s in seeds}
-        per_run = (time.perf_counter() - start) / len(seeds)
-        return {s: Record(n, s, float(v), per_run, None if math.isfinite(v) else "non-finite",
-                          batched=True) for s, v in zip(seeds, values, strict=True)}
-    return {s: _run_one(est, scen, n, s) for s in seeds}
+            values = None
+        if values is not None:
+            per_run = (time.perf_counter() - start) / len(seeds)
+            for s, v in zip(seeds, values, strict=True):
+                out[s] = Record(n, s, float(v), per_run,
+                                None if math.isfinite(v) else "non-finite", batched=True)
+                save(out[s])
+            return out
+    for s in seeds:
+        out[s] = _run_one(est, scen, n, s)
+        save(out[s])
+    return out
 
 
 def _run_one(est: Any, scen: Scenario, n: int, seed: int) -> Record:

@@ -1,0 +1,91 @@
+"""Certificates must pass a consistent estimator and reject broken ones (issue 4).
+
+Everything is seeded (samples and the noise of the broken estimators derive from the seeds), so
+verdicts are deterministic. The default rules were checked for false alarms offline: the
+consistent Gaussian-MLE estimator passed 40 of 40 independent 8-seed blocks on four scenarios.
+"""
+
+import json
+
+import pytest
+
+from tests.verify._estimators import (
+    biased_10_percent,
+    constant,
+    gaussian_mle_kl,
+    non_shrinking_noise,
+    sometimes_nan,
+)
+from verify.certify import Rules, certify
+
+
+def failed_rules(cert):
+    return {r.rule for v in cert.verdicts for r in v.rules if not r.passed}
+
+
+@pytest.mark.parametrize("scenario", ["gauss2d-kl0.5", "ladder-kl1", "gauss3d-cov"])
+def test_consistent_estimator_is_certified(scenario):
+    cert = certify(gaussian_mle_kl, "kl", scenarios=[scenario])
+    assert cert.passed, cert.table()
+
+
+def test_ten_percent_bias_is_rejected_by_accuracy():
+    # Truth 1 nat: tolerance 0.02 + 0.05 * 1 = 0.07 < the bias 0.1.
+    cert = certify(biased_10_percent, "kl", scenarios=["ladder-kl1"])
+    assert not cert.passed
+    assert "accuracy" in failed_rules(cert)
+
+
+def test_noise_that_does_not_shrink_is_rejected():
+    cert = certify(non_shrinking_noise, "kl", scenarios=["ladder-kl1"])
+    # Its RMSE stays near 0.2 > 2 * tolerance (0.14) at n = 4000. (Convergence alone is not
+    # decisive here: the MLE's own error at n = 250 adds to the noise, so RMSE still falls a bit.)
+    assert not cert.passed
+    assert "spread" in failed_rules(cert)
+
+
+def test_constant_is_rejected_even_near_the_truth():
+    # 0.9 is within 0.1 of the truth 1.0; the error never shrinks, so convergence fails too.
+    cert = certify(constant, "kl", scenarios=["ladder-kl1"])
+    assert not cert.passed
+    assert {"accuracy", "convergence"} <= failed_rules(cert)
+
+
+def test_a_constant_equal_to_the_truth_passes_only_through_the_precision_floor():
+    cert = certify(lambda x_p, x_q: 1.0, "kl", scenarios=["ladder-kl1"])
+    verdict = cert.verdicts[0]
+    conv = next(r for r in verdict.rules if r.rule == "convergence")
+    assert cert.passed and "precision floor" in conv.detail
+
+
+def test_nan_runs_fail_the_runs_rule():
+    cert = certify(sometimes_nan, "kl", scenarios=["gauss2d-kl0.5"])
+    assert not cert.passed
+    assert "runs" in failed_rules(cert)
+
+
+def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
+    cert = certify(biased_10_percent, "kl", scenarios=["ladder-kl1"], sizes=[250, 1000], seeds=3)
+    path = tmp_path / "certificate.json"
+    cert.save(str(path))
+    data = json.loads(path.read_text())
+    assert data["certified"] is False
+    assert data["rules"]["rtol"] == Rules().rtol
+    scen = data["scenarios"][0]
+    assert scen["scenario"] == "ladder-kl1" and scen["truth"] == pytest.approx(1.0)
+    assert len(scen["sweep"]["records"]) == 2 * 3
+    assert {r["rule"] for r in scen["rules"]} == {"runs", "accuracy", "spread", "convergence"}
+    assert "NOT CERTIFIED" in cert.table()
+
+
+def test_certify_rejects_unusable_arguments():
+    with pytest.raises(ValueError, match="two sample sizes"):
+        certify(gaussian_mle_kl, "kl", scenarios=["ladder-kl1"], sizes=[500])
+    with pytest.raises(ValueError, match="two seeds"):
+        certify(gaussian_mle_kl, "kl", scenarios=["ladder-kl1"], seeds=1)
+    with pytest.raises(ValueError, match="unknown scenario"):
+        certify(gaussian_mle_kl, "kl", scenarios=["nope"])
+    with pytest.raises(ValueError, match="unknown divergence"):
+        certify(gaussian_mle_kl, "kl2")
+    with pytest.raises(TypeError, match="must be a str"):
+        certify(gaussian_mle_kl, None)

@@ -11,6 +11,9 @@ from estimators.base import (
 )
 from estimators.registry import ESTIMATORS, list_estimators, make_estimator, register_estimator
 
+# Importing the modules registers their kinds.
+from estimators import classifier, empirical_w1, knn, plugin  # noqa: F401  isort: skip
+
 __all__ = [
     "ESTIMATORS",
     "BaseEstimator",

@@ -125,7 +125,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for n in [*names, W1]:
             try:
                 value = scen.truth(n).value
-                cells.append(f"{value:>11.5f}" if math.isfinite(value) else f"{'inf':>11}")
+                cells.append(f"{value:>11.6g}" if math.isfinite(value) else f"{'inf':>11}")
             except NotImplementedError:
                 cells.append(f"{'-':>11}")
         print(f"{scen.name:<22}" + "".join(cells))

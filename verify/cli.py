@@ -119,15 +119,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Print exact divergences on the scenarios and a duality check."""
     names = list(reference.DIVERGENCES)
     print("Exact divergences (nats) between each scenario's P and Q ('-' none known, inf):")
-    print(f"{'scenario':<22}" + "".join(f"{n:>11}" for n in [*names, W1]))
+    print(f"{'scenario':<22}" + "".join(f"{n:>12}" for n in [*names, W1]))
     for scen in SCENARIOS.values():
         cells = []
         for n in [*names, W1]:
             try:
                 value = scen.truth(n).value
-                cells.append(f"{value:>11.6g}" if math.isfinite(value) else f"{'inf':>11}")
+                cells.append(f"{value:>12.6g}" if math.isfinite(value) else f"{'inf':>12}")
             except NotImplementedError:
-                cells.append(f"{'-':>11}")
+                cells.append(f"{'-':>12}")
         print(f"{scen.name:<22}" + "".join(cells))
     print("\nDuality: variational objective at T* = f'(p/q) vs D_f, Bernoulli(0.7) vs (0.4):")
     p, q = np.array([0.3, 0.7]), np.array([0.6, 0.4])

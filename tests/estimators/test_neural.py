@@ -1,0 +1,289 @@
+"""Tests of the neural critics: fgan, dv, nwj (KL and the f-divergence table) and w1_critic.
+
+Scenarios have closed forms: P = N(mu, I), Q = N(0, I) gives KL = |mu|^2 / 2 and W1 = |mu|; the
+1-D values of the other f-divergences come from quadrature of the reference table's perspective.
+Every tolerance below is a multiple (stated) of an SD over seeds measured with the same settings;
+all data and seeds are fixed, so the tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import norm
+
+import estimators.variational
+import estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
+from estimators._torch import resolve_device
+from estimators.base import TrainingDivergedError
+from estimators.registry import ESTIMATORS, make_estimator
+from reference.fdivergences import DIVERGENCES
+
+# A small, quick critic for the tests that check behaviour rather than accuracy.
+QUICK = {"hidden": (16, 16), "steps": 150, "eval_every": 50, "batch_size": 128}
+
+
+def gaussian_pair(n: int, mu: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, len(mu))) + mu, rng.standard_normal((n, len(mu)))
+
+
+def stacked_pairs(n: int, mu: np.ndarray, seeds: range) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [gaussian_pair(n, mu, s) for s in seeds]
+    return np.stack([p for p, _ in pairs]), np.stack([q for _, q in pairs])
+
+
+MU_2D = np.array([0.6, 0.8])  # |mu| = 1: KL(P||Q) = 0.5, W1 = 1
+KL_2D = float(MU_2D @ MU_2D) / 2
+
+
+def quadrature_1d(name: str, shift: float = 1.0) -> float:
+    """D_f(N(shift, 1) || N(0, 1)) by trapezoid quadrature of the table's perspective."""
+    x = np.linspace(-14.0, 15.0, 58_001)
+    return float(np.trapezoid(DIVERGENCES[name].perspective(norm.pdf(x, shift), norm.pdf(x)), x))
+
+
+# --------------------------------------------------------------------------------------------
+# registry
+def test_kinds_registered_with_their_divergences() -> None:
+    assert set(ESTIMATORS["fgan"].divergences) == set(DIVERGENCES)
+    assert ESTIMATORS["dv"].divergences == ("kl",)
+    assert ESTIMATORS["nwj"].divergences == ("kl",)
+    assert ESTIMATORS["w1_critic"].divergences == ("w1",)
+    assert all(ESTIMATORS[k].neural for k in ("fgan", "dv", "nwj", "w1_critic"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "divergence", "config"),
+    [
+        ("fgan", "js", {"bound": "dv"}),
+        ("fgan", "kl", {"bound": "tight"}),
+        ("fgan", "kl", {"output_bound": -1.0}),
+        ("w1_critic", "w1", {"lipschitz": "orthogonal"}),
+        ("dv", "kl", {"ma_rate": 0.0}),
+        ("fgan", "kl", {"holdout": 1.0}),
+        ("fgan", "kl", {"hidden": ()}),
+        ("fgan", "kl", {"activation": "gelu"}),
+        ("fgan", "kl", {"lr": 0.0}),
+        ("fgan", "kl", {"device": "tpu"}),
+        ("fgan", "kl", {"no_such_setting": 1}),
+    ],
+)
+def test_bad_configuration_is_rejected(kind: str, divergence: str, config: dict) -> None:
+    with pytest.raises(ValueError):
+        make_estimator(kind, divergence=divergence, **config).estimate(
+            np.zeros((4, 1)), np.ones((4, 1))
+        )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised without CUDA")
+def test_cuda_without_cuda_is_an_error() -> None:
+    with pytest.raises(ValueError, match="CUDA"):
+        make_estimator("fgan", divergence="kl", device="cuda")
+
+
+def test_auto_device_is_cpu_without_cuda() -> None:
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert resolve_device("auto").type == expected
+
+
+# --------------------------------------------------------------------------------------------
+# input validation, through the public path
+@pytest.mark.parametrize("kind", ["fgan", "dv", "nwj", "w1_critic"])
+@pytest.mark.parametrize(
+    ("x_p", "x_q", "match"),
+    [
+        (np.zeros((0, 2)), np.zeros((5, 2)), "empty"),
+        (np.array([[0.0, np.nan]] * 5), np.zeros((5, 2)), "NaN"),
+        (np.zeros((5, 2)), np.zeros((5, 3)), "same dimension"),
+        (np.zeros((5, 0)), np.zeros((5, 0)), "d = 0"),
+        (np.zeros((1, 2)), np.zeros((5, 2)), "at least 2"),
+    ],
+)
+def test_bad_input_is_an_error(kind: str, x_p: np.ndarray, x_q: np.ndarray, match: str) -> None:
+    divergence = "w1" if kind == "w1_critic" else "kl"
+    est = make_estimator(kind, divergence=divergence, **QUICK)
+    with pytest.raises(ValueError, match=match):
+        est.estimate(x_p, x_q)
+
+
+def test_bad_batched_input_is_an_error() -> None:
+    est = make_estimator("fgan", divergence="kl", **QUICK)
+    with pytest.raises(ValueError, match="ensemble members"):
+        est.estimate_many(np.zeros((2, 5, 1)), np.zeros((3, 5, 1)))
+    with pytest.raises(ValueError, match="seeds"):
+        est.estimate_many(np.zeros((2, 5, 1)), np.zeros((2, 5, 1)), seeds=[1])
+
+
+# --------------------------------------------------------------------------------------------
+# determinism and ensembles
+def test_same_seed_same_number_and_details() -> None:
+    x_p, x_q = gaussian_pair(600, MU_2D, seed=1)
+    a = make_estimator("fgan", divergence="kl", seed=7, **QUICK)
+    b = make_estimator("fgan", divergence="kl", seed=7, **QUICK)
+    assert a.estimate(x_p, x_q) == b.estimate(x_p, x_q)
+    assert a.last_details == b.last_details
+    assert "held-out" in a.last_details["estimate_on"]
+    assert a.last_details["n_held_out"] == (120, 120)
+    assert a.last_details["n_train"] == (480, 480)
+    c = make_estimator("fgan", divergence="kl", seed=8, **QUICK)
+    assert c.estimate(x_p, x_q) != a.estimate(x_p, x_q)
+
+
+def test_torch_input_gives_the_numpy_result() -> None:
+    x_p, x_q = gaussian_pair(400, MU_2D, seed=2)
+    est = make_estimator("nwj", divergence="kl", **QUICK)
+    assert est.estimate(torch.from_numpy(x_p), torch.from_numpy(x_q)) == est.estimate(x_p, x_q)
+
+
+@pytest.mark.parametrize(
+    ("kind", "divergence", "config"),
+    [
+        ("fgan", "kl", {"patience": 1}),  # members stop at different steps
+        ("fgan", "js", {}),
+        ("dv", "kl", {"ma_rate": 0.1}),
+        ("w1_critic", "w1", {"lipschitz": "gp"}),
+        ("w1_critic", "w1", {"lipschitz": "spectral"}),
+        ("w1_critic", "w1", {"lipschitz": "clip"}),
+    ],
+)
+def test_ensemble_equals_members_run_one_by_one(kind: str, divergence: str, config: dict) -> None:
+    seeds = [11, 5, 42]
+    x_p, x_q = stacked_pairs(500, MU_2D, range(3))
+    settings = {**QUICK, **config}
+    batched = make_estimator(kind, divergence=divergence, **settings)
+    many = batched.estimate_many(x_p, x_q, seeds=seeds)
+    singles, steps = [], []
+    for e, s in enumerate(seeds):
+        est = make_estimator(kind, divergence=divergence, seed=s, **settings)
+        singles.append(est.estimate(x_p[e], x_q[e]))
+        steps.append(est.last_details["steps_run"][0])
+    # Same arithmetic per member; only the batched matmul's float32 round-off may differ.
+    np.testing.assert_allclose(many, singles, rtol=0, atol=1e-4)
+    assert batched.last_details["steps_run"] == steps
+
+
+# --------------------------------------------------------------------------------------------
+# accuracy
+@pytest.mark.parametrize(
+    ("kind", "config"),
+    [("fgan", {}), ("fgan", {"bound": "dv"}), ("dv", {}), ("dv", {"ma_rate": 0.01}), ("nwj", {})],
+)
+def test_kl_accuracy_2d(kind: str, config: dict) -> None:
+    # 2-D, KL = 0.5, n = 2000 per side (400 held out), defaults, four seeds at once.
+    # Measured over 16 seeds: SD of one estimate ~0.05 (mostly the held-out sampling noise);
+    # the mean of four has SD ~0.025, so 0.1 is 4 SD.
+    x_p, x_q = stacked_pairs(2000, MU_2D, range(4))
+    values = make_estimator(kind, divergence="kl").estimate_many(x_p, x_q, seeds=range(4))
+    assert np.all(np.isfinite(values))
+    assert abs(values.mean() - KL_2D) < 0.1
+
+
+def test_error_shrinks_with_n() -> None:
+    # Mean |error| over four seeds: measured ~0.2 at n = 100 and ~0.03 at n = 4000.
+    errors = []
+    for n in (100, 4000):
+        x_p, x_q = stacked_pairs(n, MU_2D, range(4))
+        values = make_estimator("fgan", divergence="kl").estimate_many(x_p, x_q, seeds=range(4))
+        errors.append(np.mean(np.abs(values - KL_2D)))
+    assert errors[1] < errors[0] / 2
+
+
+@pytest.mark.parametrize("name", sorted(DIVERGENCES))
+def test_every_table_divergence_1d(name: str) -> None:
+    # 1-D, P = N(1, 1), Q = N(0, 1), n = 2000 per side, two seeds averaged.
+    truth = quadrature_1d(name)
+    x_p, x_q = stacked_pairs(2000, np.array([1.0]), range(2))
+    values = make_estimator("fgan", divergence=name).estimate_many(x_p, x_q, seeds=range(2))
+    assert np.all(np.isfinite(values))
+    assert abs(values.mean() - truth) < TABLE_TOLERANCE[name], (name, values, truth)
+
+
+TABLE_TOLERANCE = {
+    "kl": 0.1,
+    "reverse_kl": 0.1,
+    "js": 0.03,
+    "tv": 0.06,
+    "chi2": 0.6,
+    "hellinger": 0.05,
+    "jeffreys": 0.2,
+    "gan": 0.06,
+}
+
+
+@pytest.mark.parametrize("lipschitz", ["gp", "spectral", "clip"])
+def test_w1_critic(lipschitz: str) -> None:
+    # 2-D translation by |mu| = 1: W1 = 1, the optimal critic is linear.
+    x_p, x_q = gaussian_pair(2000, MU_2D, seed=3)
+    value = make_estimator("w1_critic", divergence="w1", lipschitz=lipschitz).estimate(x_p, x_q)
+    low, high = W1_RANGE[lipschitz]
+    assert low < value < high
+
+
+W1_RANGE = {"gp": (0.85, 1.15), "spectral": (0.7, 1.1), "clip": (0.4, 1.1)}
+
+
+def test_w1_scales_with_the_data() -> None:
+    # W1 is 1-homogeneous and the critic sees standardised inputs: scaling the data by 100
+    # scales the estimate by 100 (up to float32 round-off).
+    x_p, x_q = gaussian_pair(500, MU_2D, seed=4)
+    est = make_estimator("w1_critic", divergence="w1", **QUICK)
+    np.testing.assert_allclose(
+        est.estimate(100 * x_p, 100 * x_q), 100 * est.estimate(x_p, x_q), rtol=1e-4
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# numerics
+@pytest.mark.parametrize(("kind", "config"), [("fgan", {}), ("fgan", {"bound": "dv"}), ("nwj", {})])
+def test_large_kl_stays_finite(kind: str, config: dict) -> None:
+    # KL = 10 nats (|mu|^2 = 20) in float32: no NaN and no error, a finite lower-bound estimate.
+    x_p, x_q = gaussian_pair(2000, np.array([math.sqrt(20.0), 0.0]), seed=5)
+    value = make_estimator(kind, divergence="kl", steps=500, **config).estimate(x_p, x_q)
+    assert math.isfinite(value)
+    assert 2.0 < value < 12.0
+
+
+def test_unstable_training_raises_training_diverged() -> None:
+    # Unbounded critic, no gradient clipping, raw (unstandardised) inputs of scale 100 and a
+    # huge learning rate: exp(T - 1) overflows float32 within a few steps.
+    x_p, x_q = gaussian_pair(500, 100 * MU_2D, seed=6)
+    est = make_estimator(
+        "fgan",
+        divergence="kl",
+        output_bound=None,
+        grad_clip=None,
+        standardize=False,
+        lr=10.0,
+        **{k: v for k, v in QUICK.items() if k != "lr"},
+    )
+    with pytest.raises(TrainingDivergedError, match=r"fgan\[kl\].*member 0 \(seed 0\).*step"):
+        est.estimate(x_p, x_q)
+
+
+def test_progress_callback_reports_each_evaluation() -> None:
+    seen = []
+    x_p, x_q = gaussian_pair(400, MU_2D, seed=7)
+    est = make_estimator("fgan", divergence="kl", progress=seen.append, patience=None, **QUICK)
+    est.estimate(x_p, x_q)
+    assert [r["step"] for r in seen] == [50, 100, 150]
+    assert set(seen[0]) == {"step", "held_out", "train", "active"}
+    assert est.config()["kind"] == "fgan"
+    assert "progress" not in est.config()
+
+
+# --------------------------------------------------------------------------------------------
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_estimates() -> None:
+    x_p, x_q = stacked_pairs(2000, MU_2D, range(4))
+    on_gpu = make_estimator("fgan", divergence="kl", device="cuda")
+    values = on_gpu.estimate_many(x_p, x_q, seeds=range(4))
+    assert on_gpu.last_details["device"].startswith("cuda")
+    np.testing.assert_array_equal(values, on_gpu.estimate_many(x_p, x_q, seeds=range(4)))
+    assert abs(values.mean() - KL_2D) < 0.1
+    w1 = make_estimator("w1_critic", divergence="w1", device="cuda").estimate(x_p[0], x_q[0])
+    assert 0.85 < w1 < 1.15

@@ -323,7 +323,9 @@ def _jeffreys_conjugate(t: Array) -> Array:
     xp = namespace(t)
     finite_t = xp.where(xp.isinf(t), xp.zeros_like(t), t)
     y = _log_lambertw_exp(1.0 - finite_t)
-    value = xp.exp(y) + xp.exp(-y) + finite_t - 2.0
+    # With w = e^y, w + y = 1 - t, so w + 1/w + t - 2 = e^{-y} - y - 1 exactly; this form avoids
+    # the cancellation of w + t (both ~|t|) when t << 0.
+    value = xp.exp(-y) - y - 1.0
     # Limits: f*(t) ~ -1 - log(1 - t) -> -inf as t -> -inf, and -> +inf as t -> +inf.
     return xp.where(xp.isinf(t), t, value)
 

@@ -99,7 +99,9 @@ class Scenario:
         n : int
             Sample size per side.
         seed : int
-            Seed; P and Q use independent streams spawned from it.
+            Seed; P and Q use independent streams spawned from ``(seed, n)``, so different sample
+            sizes get independent samples (not nested prefixes of one stream), as the
+            statistics across sizes assume.
         device : str, optional
             A torch device: return float32 tensors there. Default: float64 numpy arrays.
         members : int, optional
@@ -109,7 +111,7 @@ class Scenario:
         seeds = [seed] if members is None else [seed + e for e in range(members)]
         xs_p, xs_q = [], []
         for s in seeds:
-            rng_p, rng_q = np.random.default_rng(np.random.SeedSequence(s)).spawn(2)
+            rng_p, rng_q = np.random.default_rng(np.random.SeedSequence([s, n])).spawn(2)
             xs_p.append(self.p.sample(n, rng_p))
             xs_q.append(self.q.sample(n, rng_q))
         x_p, x_q = (xs_p[0], xs_q[0]) if members is None else (np.stack(xs_p), np.stack(xs_q))

@@ -92,3 +92,9 @@ def test_every_scenario_describes_itself_as_json():
 def test_unknown_scenario_lists_the_known_ones():
     with pytest.raises(ValueError, match=r"gauss2d-kl0\.5"):
         get_scenario("nope")
+
+
+def test_different_sizes_get_independent_samples():
+    small, _ = get_scenario("gauss2d-kl0.5").sample(100, 0)
+    large, _ = get_scenario("gauss2d-kl0.5").sample(200, 0)
+    assert not np.array_equal(small, large[:100])

@@ -7,9 +7,11 @@ so a report regenerated from ``results.json`` draws the same figures.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -17,7 +19,8 @@ matplotlib.use("Agg")  # headless: reports are built on servers and in CI, never
 
 import matplotlib.pyplot as plt  # after use(): the backend is fixed when pyplot loads
 import numpy as np
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, NullLocator
+from PIL import Image
 
 from verify.certify import Rules
 from verify.sweep import SweepResult
@@ -42,28 +45,48 @@ def unit_label(divergence: str) -> str:
     return _UNITS.get(divergence, "nats")
 
 
-def _style(index: int) -> dict[str, object]:
+def _palette(results: Sequence[SweepResult], order: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Colour and marker per estimator name: ``order`` first, then by first appearance."""
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return {"color": colors[index % len(colors)], "marker": _MARKERS[index % len(_MARKERS)]}
+    names = list(dict.fromkeys([*order, *(r.estimator for r in results)]))
+    return {name: {"color": colors[i % len(colors)], "marker": _MARKERS[i % len(_MARKERS)]}
+            for i, name in enumerate(names)}
 
 
 def _save(fig: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
+    for ax in fig.axes:
+        if ax.get_visible() and ax.get_yscale() == "log":
+            _plain_log_labels(ax)
+        elif ax.get_visible() and ax.get_yscale() == "symlog":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
+    # A 256-colour palette makes line plots a third of matplotlib's RGBA size, with no visible
+    # change, so that the committed example report and its self-contained HTML stay small.
+    Image.open(buffer).convert("RGB").quantize(colors=256).save(path, optimize=True)
     return path
 
 
-def _legend(ax: plt.Axes, below: bool = False) -> None:
-    if below:  # many entries: keep them off the data, under the axes
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2,
-                  frameon=False)
-    else:
-        ax.legend(fontsize=8, loc="best", framealpha=0.85)
+def _plain_log_labels(ax: plt.Axes) -> None:
+    """Label a log y axis with plain numbers (0.05, not 5×10⁻²), minor ticks only when few."""
+    low, high = ax.get_ylim()
+    decades = math.log10(high / low)
+    keep = (2, 3, 5) if decades < 1.2 else (2, 5) if decades < 2.5 else ()
+
+    def minor(value: float, _pos: int) -> str:
+        lead = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
+        return f"{value:g}" if lead in keep else ""
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
 
 
-def estimate_vs_n(results: Sequence[SweepResult], path: str | Path, title: str = "") -> Path:
+def estimate_vs_n(
+    results: Sequence[SweepResult], path: str | Path, title: str = "", order: Sequence[str] = ()
+) -> Path:
     """Plot each estimator's mean estimate against n with its 95% CI band and the exact value.
 
     Parameters
@@ -74,6 +97,8 @@ def estimate_vs_n(results: Sequence[SweepResult], path: str | Path, title: str =
         Where to write the PNG.
     title : str
         Figure title (default: divergence and scenario).
+    order : sequence of str
+        Estimator names in the order that fixes their colours (others follow).
 
     Returns
     -------
@@ -82,10 +107,11 @@ def estimate_vs_n(results: Sequence[SweepResult], path: str | Path, title: str =
     """
     first = results[0]
     truth = first.truth.value
+    colors = _palette(results, order)
     fig, ax = plt.subplots(figsize=(6, 4))
     sizes = sorted({n for r in results for n in r.sizes})
     for i, res in enumerate(results):
-        style = _style(i)
+        style = colors[res.estimator]
         rows = res.per_size()
         n = np.array([s.n for s in rows], dtype=float)
         mean = np.array([s.mean for s in rows])
@@ -93,7 +119,7 @@ def estimate_vs_n(results: Sequence[SweepResult], path: str | Path, title: str =
         low = np.array([truth + s.bias_low for s in rows])
         high = np.array([truth + s.bias_high for s in rows])
         ok = np.isfinite(low) & np.isfinite(high)
-        ax.fill_between(n[ok], low[ok], high[ok], color=style["color"], alpha=0.18, linewidth=0)
+        ax.fill_between(n[ok], low[ok], high[ok], color=style["color"], alpha=0.13, linewidth=0)
         ax.plot(n, mean, label=f"{res.estimator} mean, 95% CI", **style)
         # Faint dots: every single run, so the spread of one estimate is visible too.
         good = [r for r in res.records if r.ok]
@@ -111,19 +137,26 @@ def estimate_vs_n(results: Sequence[SweepResult], path: str | Path, title: str =
     ax.set_ylabel(f"estimate of {divergence_label(div)} ({unit_label(div)})")
     ax.set_title(title or f"{divergence_label(div)} on {first.scenario}", fontsize=10)
     ax.grid(True, alpha=0.3)
-    _legend(ax)
+    ax.legend(fontsize=8, loc="best", framealpha=0.85)
     return _save(fig, path)
 
 
-def rmse_vs_n(results: Sequence[SweepResult], path: str | Path) -> Path:
-    """Plot RMSE against n on log-log axes, with each fitted slope and a reference n^-1/2 line.
+def rmse_vs_n(
+    results: Sequence[SweepResult], path: str | Path, order: Sequence[str] = ()
+) -> Path:
+    """Plot RMSE against n on log-log axes, one panel per scenario, with a reference n^-1/2 line.
+
+    Each estimator's fitted power law is drawn thin and its slope (± standard error) is in the
+    legend.
 
     Parameters
     ----------
     results : sequence of SweepResult
-        Sweeps of one divergence (one line per estimator and scenario).
+        Sweeps of one divergence (one line per estimator in its scenario's panel).
     path : str or Path
         Where to write the PNG.
+    order : sequence of str
+        Estimator names in the order that fixes their colours (others follow).
 
     Returns
     -------
@@ -131,45 +164,63 @@ def rmse_vs_n(results: Sequence[SweepResult], path: str | Path) -> Path:
         ``path``.
     """
     div = results[0].divergence
-    fig, ax = plt.subplots(figsize=(6, 4.6 if len(results) > 4 else 4))
-    sizes = sorted({n for r in results for n in r.sizes})
-    anchors = []
-    for i, res in enumerate(results):
-        style = _style(i)
-        rows = res.per_size()
-        n = np.array([s.n for s in rows], dtype=float)
-        rmse = np.array([s.rmse for s in rows])
-        fit = res.rate()
-        slope = "slope n/a" if not math.isfinite(fit.slope) else (
-            f"slope {fit.slope:+.2f}" + ("" if not math.isfinite(fit.stderr)
-                                         else f" ± {fit.stderr:.2f}"))
-        ax.plot(n, rmse, label=f"{res.estimator} on {res.scenario} ({slope})", **style)
-        if math.isfinite(fit.slope):
-            ax.plot(n, np.exp(fit.intercept) * n ** fit.slope, color=style["color"],
-                    linewidth=0.8, alpha=0.6)
-        if np.isfinite(rmse[0]) and rmse[0] > 0:
-            anchors.append(rmse[0])
-    if anchors:
-        # Anchored at the geometric mean of the first RMSEs, so it sits among the lines.
-        start = float(np.exp(np.mean(np.log(anchors))))
-        grid = np.array(sizes, dtype=float)
-        ax.plot(grid, start * (grid / grid[0]) ** -0.5, color="black", linestyle="--",
-                linewidth=1.2, label="reference n^-1/2")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xticks(sizes)
-    ax.set_xticklabels([str(n) for n in sizes])
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_xlabel("sample size n per side (log scale)")
-    ax.set_ylabel(f"RMSE of {divergence_label(div)} ({unit_label(div)}, log scale)")
-    ax.set_title(f"{divergence_label(div)}: error versus n (thin lines: fitted power laws)",
-                 fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    _legend(ax, below=len(results) > 4)
+    colors = _palette(results, order)
+    scenarios = list(dict.fromkeys(r.scenario for r in results))
+    ncols = min(3, len(scenarios))
+    nrows = math.ceil(len(scenarios) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.3 * ncols, 3.7 * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k >= len(scenarios):
+            ax.set_visible(False)
+            continue
+        mine = [r for r in results if r.scenario == scenarios[k]]
+        sizes = sorted({n for r in mine for n in r.sizes})
+        anchors = []
+        for res in mine:
+            style = colors[res.estimator]
+            rows = res.per_size()
+            n = np.array([s.n for s in rows], dtype=float)
+            rmse = np.array([s.rmse for s in rows])
+            fit = res.rate()
+            ax.plot(n, rmse, label=f"{res.estimator} ({_slope_text(fit.slope, fit.stderr)})",
+                    **style)
+            if math.isfinite(fit.slope):
+                ax.plot(n, np.exp(fit.intercept) * n ** fit.slope, color=style["color"],
+                        linewidth=0.8, alpha=0.6)
+            if np.isfinite(rmse[0]) and rmse[0] > 0:
+                anchors.append(rmse[0])
+        if anchors:
+            # Anchored at the geometric mean of the first RMSEs, so it sits among the lines.
+            start = float(np.exp(np.mean(np.log(anchors))))
+            grid = np.array(sizes, dtype=float)
+            ax.plot(grid, start * (grid / grid[0]) ** -0.5, color="black", linestyle="--",
+                    linewidth=1.2, label="reference n^-1/2")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(sizes)
+        ax.set_xticklabels([str(n) for n in sizes])
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.set_title(scenarios[k], fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7.5, loc="best", framealpha=0.85)
+        if k % ncols == 0:
+            ax.set_ylabel(f"RMSE ({unit_label(div)}, log scale)")
+        if k + ncols >= len(scenarios):
+            ax.set_xlabel("sample size n per side (log scale)")
+    fig.suptitle(f"{divergence_label(div)}: RMSE versus n (thin lines: fitted power laws)",
+                 fontsize=11)
     return _save(fig, path)
 
 
-def ladder(results: Sequence[SweepResult], path: str | Path, rules: Rules) -> Path:
+def _slope_text(slope: float, stderr: float) -> str:
+    if not math.isfinite(slope):
+        return "slope n/a"
+    return f"slope {slope:+.2f}" + (f" ± {stderr:.2f}" if math.isfinite(stderr) else "")
+
+
+def ladder(
+    results: Sequence[SweepResult], path: str | Path, rules: Rules, order: Sequence[str] = ()
+) -> Path:
     """Plot the breakdown ladder: estimate and RMSE against the true divergence.
 
     Left: mean estimate (95% CI bars) against the exact value, with the identity line. Right:
@@ -184,6 +235,8 @@ def ladder(results: Sequence[SweepResult], path: str | Path, rules: Rules) -> Pa
         Where to write the PNG.
     rules : Rules
         Certificate rules giving the tolerance line.
+    order : sequence of str
+        Estimator names in the order that fixes their colours (others follow).
 
     Returns
     -------
@@ -193,13 +246,15 @@ def ladder(results: Sequence[SweepResult], path: str | Path, rules: Rules) -> Pa
     div = results[0].divergence
     unit = unit_label(div)
     name = divergence_label(div)
+    colors = _palette(results, order)
     groups: dict[str, list[SweepResult]] = {}
     for res in results:
         groups.setdefault(res.estimator, []).append(res)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     truths = sorted({r.truth.value for r in results})
-    for i, (label, group) in enumerate(groups.items()):
-        style = _style(i)
+    lowest = 0.0
+    for label, group in groups.items():
+        style = colors[label]
         group = sorted(group, key=lambda r: r.truth.value)
         truth = np.array([r.truth.value for r in group])
         last = [r.per_size()[-1] for r in group]
@@ -209,6 +264,7 @@ def ladder(results: Sequence[SweepResult], path: str | Path, rules: Rules) -> Pa
         err = np.vstack([np.where(np.isfinite(lo), mean - lo, 0.0),
                          np.where(np.isfinite(hi), hi - mean, 0.0)])
         left.errorbar(truth, mean, yerr=err, capsize=3, label=label, **style)
+        lowest = min(lowest, float(np.nanmin(mean)))
         right.plot(truth, [s.rmse for s in last], label=label, **style)
     line = np.array([min(truths), max(truths)])
     left.plot(line, line, color="black", linestyle="--", linewidth=1.2, label="exact (y = x)")
@@ -225,8 +281,11 @@ def ladder(results: Sequence[SweepResult], path: str | Path, rules: Rules) -> Pa
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_xlabel(f"true {name} ({unit}, log scale)")
         ax.grid(True, which="both", alpha=0.3)
-        _legend(ax)
+        ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
     left.set_yscale("symlog", linthresh=0.1)
+    # Negative means get room; otherwise the axis starts at 0 and a lower error bar that runs
+    # below it is cut at the frame, instead of stretching the axis over empty negative decades.
+    left.set_ylim(bottom=1.5 * lowest if lowest < 0 else 0.0)
     left.set_ylabel(f"mean estimate ({unit}, symlog scale)")
     left.set_title(f"estimate versus truth at n = {n}", fontsize=10)
     right.set_yscale("log")

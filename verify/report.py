@@ -26,15 +26,17 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import dataclasses
 import html
 import importlib
 import json
 import math
 import os
+import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -146,11 +148,10 @@ PRESETS: dict[str, Preset] = {
         sizes=(250, 500, 1000, 2000), seeds=5,
         entries=(
             *_CLASSICAL,
-            Entry("fgan", "kl", ("gauss2d-kl0.5",), _CPU_NEURAL),
-            Entry("fgan", "js", ("gauss2d-kl0.5",), _CPU_NEURAL),
-            Entry("fgan", "tv", ("gauss2d-kl0.5",), _CPU_NEURAL),
-            Entry("dv", "kl", ("gauss2d-kl0.5",), _CPU_NEURAL),
-            Entry("w1_critic", W1, ("translate2d",), _CPU_NEURAL),
+            *(Entry("fgan", div, DEFAULT_SCENARIOS[div], _CPU_NEURAL)
+              for div in ("kl", "js", "tv")),
+            Entry("dv", "kl", _KL, _CPU_NEURAL),
+            Entry("w1_critic", W1, DEFAULT_SCENARIOS[W1], _CPU_NEURAL),
         ),
         ladder=(Entry("knn", "kl", LADDER), Entry("fgan", "kl", LADDER, _CPU_NEURAL),
                 Entry("dv", "kl", LADDER, _CPU_NEURAL)),
@@ -203,12 +204,32 @@ def resolve_device(device: str) -> str:
     return device
 
 
+@contextlib.contextmanager
+def _one_torch_thread(device: str) -> Iterator[None]:
+    """Run torch's CPU kernels on one thread for the duration, then restore the setting.
+
+    The critics are tiny (thousands of weights, hundreds of rows per step), so intra-op threads
+    cost more in synchronisation than they gain: one batch of 5 critics took 5 s on one thread
+    and 25-60 s on two, on a 2-core machine shared with other work.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if device == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _device_name(device: str) -> str:
     import torch
 
     if device == "cuda":
         return torch.cuda.get_device_name()
-    return f"CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    threads = torch.get_num_threads()
+    return f"CPU, {os.cpu_count()} cores, {threads} torch thread{'' if threads == 1 else 's'}"
 
 
 @dataclass
@@ -373,17 +394,19 @@ def run_preset(
     sweeps: list[SweepResult] = []
     ladder: list[SweepResult] = []
     built: dict[tuple[str, str, str], Any] = {}
-    for entry, scenario, sizes, on_ladder in jobs:
-        key = _entry_key(entry)
-        if key not in built:
-            built[key] = _make(entry, dev)
-        result = sweep(built[key], scenario, entry.divergence, sizes, preset.seeds, cache=cache,
-                       progress=overall)
-        (ladder if on_ladder else sweeps).append(result)
-        offset += len(sizes) * preset.seeds
+    with _one_torch_thread(dev):
+        for entry, scenario, sizes, on_ladder in jobs:
+            key = _entry_key(entry)
+            if key not in built:
+                built[key] = _make(entry, dev)
+            result = sweep(built[key], scenario, entry.divergence, sizes, preset.seeds,
+                           cache=cache, progress=overall)
+            (ladder if on_ladder else sweeps).append(result)
+            offset += len(sizes) * preset.seeds
+        name = _device_name(dev)
     return ReportData(
         preset=preset, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        wall_seconds=time.perf_counter() - start, device=dev, device_name=_device_name(dev),
+        wall_seconds=time.perf_counter() - start, device=dev, device_name=name,
         versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder)
 
 
@@ -542,24 +565,105 @@ def findings(
     return out
 
 
+def _ladder_split(
+    rungs: Sequence[SummaryRow],
+) -> tuple[list[SummaryRow], SummaryRow | None, list[SummaryRow]]:
+    """Split ladder rungs (ascending truth) into passing, the breaking point, and early failures.
+
+    The breaking point is the first rung of the failing tail (every larger rung fails too), None
+    when the top rung passes; a failing rung below a passing one is an early failure, reported
+    on its own so that a non-monotone ladder is not hidden.
+    """
+    ok = [within_tolerance(r) for r in rungs]
+    tail = len(rungs)
+    while tail > 0 and not ok[tail - 1]:
+        tail -= 1
+    good = [r for r, g in zip(rungs, ok, strict=True) if g]
+    early = [r for r, g in zip(rungs[:tail], ok[:tail], strict=True) if not g]
+    return good, (rungs[tail] if tail < len(rungs) else None), early
+
+
 def _ladder_sentence(rungs: Sequence[SummaryRow], rules: Rules) -> str:
+    """Say at which rungs the estimator is within tolerance and where it breaks."""
     from verify.figures import divergence_label
 
-    div = rungs[0].divergence
-    name, unit, n = divergence_label(div), _unit(div), rungs[0].n
-    broken = next((r for r in rungs if not within_tolerance(r)), None)
-    where = f"On the ladder at n = {n}"
-    if broken is None:
-        return f"{where} it stays within tolerance up to {name} = {rungs[-1].truth:g}{unit}."
-    allowed = rules.spread_factor * rules.tolerance(broken.truth)
-    detail = (f"mean {_num(broken.mean, '.3g')} for {broken.truth:g}, RMSE "
-              f"{_num(broken.rmse, '.3g')}, allowed {allowed:.3g}")
-    if broken is rungs[0]:
-        return (f"{where} it is already outside tolerance at {name} = {broken.truth:g}{unit} "
-                f"({detail}).")
-    good = rungs[rungs.index(broken) - 1]
-    return (f"{where} it stays within tolerance up to {name} = {good.truth:g}{unit} and breaks "
-            f"at {name} = {broken.truth:g}{unit} ({detail}).")
+    name, unit = divergence_label(rungs[0].divergence), _unit(rungs[0].divergence)
+
+    def values(rows: Sequence[SummaryRow]) -> str:
+        return f"{name} = " + ", ".join(f"{r.truth:g}" for r in rows) + unit
+
+    def detail(row: SummaryRow) -> str:
+        allowed = rules.spread_factor * rules.tolerance(row.truth)
+        return (f"mean {_num(row.mean, '.3g')} for {row.truth:g}, RMSE {_num(row.rmse, '.3g')}, "
+                f"allowed {allowed:.3g}")
+
+    good, broken, early = _ladder_split(rungs)
+    where = f"On the ladder at n = {rungs[0].n}"
+    if not good:
+        return (f"{where} it is outside tolerance on every rung ({values(rungs)}; at the "
+                f"smallest: {detail(rungs[0])}).")
+    text = f"{where} it is within tolerance at {values(good)}"
+    if broken is not None:
+        text += f" and breaks at {name} = {broken.truth:g}{unit} ({detail(broken)})"
+    else:
+        text += " (the top of the ladder)"
+    if early:
+        text += f"; it is also outside tolerance at {values(early)} ({detail(early[0])})"
+    return text + "."
+
+
+def _ladder_short(rungs: Sequence[SummaryRow]) -> str:
+    from verify.figures import divergence_label
+
+    name = divergence_label(rungs[0].divergence)
+    good, broken, early = _ladder_split(rungs)
+    if not good:
+        return f"ladder: outside tolerance from {name} {rungs[0].truth:g} on"
+    text = f"ladder: within tolerance at {name} " + ", ".join(f"{r.truth:g}" for r in good)
+    if broken is not None:
+        text += f", breaks at {broken.truth:g}"
+    if early:
+        text += " (outside at " + ", ".join(f"{r.truth:g}" for r in early) + ")"
+    return text
+
+
+_GLANCE_HEAD = ("estimator", "converges? (certificate)", "how fast? (RMSE slope)",
+                "where does it break?")
+
+
+def glance(rows: Sequence[SummaryRow], ladder_rows: Sequence[SummaryRow]) -> list[list[str]]:
+    """One line per estimator: certificate count, RMSE slopes, failing scenarios and ladder.
+
+    Parameters
+    ----------
+    rows, ladder_rows : sequence of SummaryRow
+        The certificate summary of the sweeps and of the ladder.
+
+    Returns
+    -------
+    list of list of str
+        Cells under :data:`_GLANCE_HEAD`, in the order the estimators first appear.
+    """
+    out = []
+    labels = list(dict.fromkeys([r.estimator for r in rows] + [r.estimator for r in ladder_rows]))
+    for label in labels:
+        mine = [r for r in rows if r.estimator == label]
+        passed = sum(r.passed for r in mine)
+        cert = f"{passed} of {len(mine)} PASS" if mine else "not swept"
+        slopes = sorted(r.slope for r in mine if math.isfinite(r.slope))
+        if not slopes:
+            speed = "n/a"
+        elif len(slopes) == 1:
+            speed = f"{slopes[0]:+.2f}"
+        else:
+            speed = f"{slopes[0]:+.2f} to {slopes[-1]:+.2f}"
+        where = [f"fails on {', '.join(r.scenario for r in mine if not r.passed)}"] \
+            if passed < len(mine) else []
+        rungs = sorted((r for r in ladder_rows if r.estimator == label), key=lambda r: r.truth)
+        if rungs:
+            where.append(_ladder_short(rungs))
+        out.append([label, cert, speed, "; ".join(where) or "no failure here (not on the ladder)"])
+    return out
 
 
 # -- rendering ------------------------------------------------------------------------------------
@@ -580,9 +684,11 @@ def draw_figures(data: ReportData, out: Path) -> list[Figure]:
     """Draw every figure of ``data`` into ``out``; return them in report order."""
     from verify import figures  # matplotlib loads only when a report is drawn
 
+    # One colour per estimator name across every figure.
+    order = list(dict.fromkeys(r.estimator for r in [*data.sweeps, *data.ladder]))
     figs = []
     if data.ladder:
-        figures.ladder(data.ladder, out / "ladder.png", data.rules)
+        figures.ladder(data.ladder, out / "ladder.png", data.rules, order)
         figs.append(Figure("ladder", "ladder.png",
                            "The breakdown ladder: 2-D Gaussians N(μ, I) vs N(0, I) with growing "
                            "KL, at one sample size."))
@@ -593,14 +699,15 @@ def draw_figures(data: ReportData, out: Path) -> list[Figure]:
         by_pair.setdefault((res.divergence, res.scenario), []).append(res)
     for div, group in by_div.items():
         name = f"rmse_{_safe(div)}.png"
-        figures.rmse_vs_n(group, out / name)
+        figures.rmse_vs_n(group, out / name, order)
         figs.append(Figure("rate", name, f"RMSE of {figures.divergence_label(div)} versus n "
-                                         "(log-log) with fitted slopes and the n^-1/2 reference."))
+                                         "(log-log), one panel per scenario, with fitted slopes "
+                                         "and the n^-1/2 reference."))
     for (div, scen), group in by_pair.items():
         name = f"estimate_{_safe(div)}_{_safe(scen)}.png"
         label = figures.divergence_label(div)
         desc = SCENARIOS[scen].description if scen in SCENARIOS else scen
-        figures.estimate_vs_n(group, out / name, title=f"{label} on {scen}: {desc}")
+        figures.estimate_vs_n(group, out / name, title=f"{label} on {scen}: {desc}", order=order)
         figs.append(Figure("estimate", name, f"{label} on {scen} ({desc}): mean estimate with "
                                              "95% CI band, single runs as dots, exact value "
                                              "dashed."))
@@ -718,6 +825,7 @@ def render_markdown(
     md = [f"# Convergence report: {p.name}", "", p.description, ""]
     md += [*(f"- {fact}" for fact in _header_facts(data)), ""]
     md += ["## Answers at a glance", "", f"**{_headline(rows)}**", ""]
+    md += table(_GLANCE_HEAD, glance(rows, ladder_rows))
     md += [f"- **{label}**: {text}" for label, text in findings(rows, ladder_rows, data.rules)]
     md += [""]
     md += ["## How to read this", "", _how_to_read(data.rules), ""]
@@ -743,20 +851,31 @@ def render_markdown(
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
-       max-width: 1150px; padding: 0 1em; color: #1d1d1f; line-height: 1.45; }
+       max-width: 1280px; padding: 0 1em; color: #1d1d1f; line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ddd; }
 .facts { color: #555; font-size: 0.92em; } .headline { font-size: 1.15em; font-weight: 600; }
 table { border-collapse: collapse; font-size: 0.86em; margin: 0.6em 0; }
 th, td { border: 1px solid #ccc; padding: 3px 7px; text-align: right; white-space: nowrap; }
-th { background: #f2f2f2; } td.text { text-align: left; }
+th { background: #f2f2f2; text-align: center; } td.text { text-align: left; }
 td.pass { background: #d9f2d9; color: #145214; font-weight: 600; text-align: left; }
 td.fail { background: #f8d7d7; color: #8a1414; font-weight: 600; text-align: left; }
-figure { display: inline-block; margin: 0.5em 1em 1em 0; vertical-align: top; max-width: 100%; }
+td.mixed { background: #fdf0c8; color: #6b4d00; font-weight: 600; text-align: left; }
+td.text { white-space: normal; }
+figure { display: inline-block; margin: 0.5em 0.8em 1em 0; vertical-align: top; max-width: 100%; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #555; max-width: 600px; }
 figure.wide figcaption { max-width: 1000px; }
 .note { font-size: 0.9em; color: #444; } code { background: #f4f4f4; padding: 0 3px; }
 """
+
+
+def _status_class(cell: str) -> str:
+    """CSS class of a verdict cell: pass (green), fail (red) or mixed (amber)."""
+    counted = re.match(r"(\d+) of (\d+) PASS", cell)
+    if counted:
+        passed, total = int(counted[1]), int(counted[2])
+        return "pass" if passed == total else "fail" if passed == 0 else "mixed"
+    return "pass" if cell.startswith(("PASS", "within")) else "fail"
 
 
 def render_html(
@@ -766,18 +885,17 @@ def render_html(
     """Return ``index.html``: self-contained (inline CSS, figures as base64 data URIs)."""
     esc = html.escape
 
-    def table(head: Sequence[str], body: Sequence[Sequence[str]], text_columns: int) -> str:
+    def table(
+        head: Sequence[str], body: Sequence[Sequence[str]], text_columns: int, status: int
+    ) -> str:
+        """HTML table: the first ``text_columns`` left-aligned, column ``status`` coloured."""
         lines = ["<table>", "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"]
         for cells in body:
             tds = []
             for i, cell in enumerate(cells):
-                if i == len(cells) - 1:
-                    ok = cell.startswith(("PASS", "within"))
-                    tds.append(f'<td class="{"pass" if ok else "fail"}">{esc(cell)}</td>')
-                elif i < text_columns:
-                    tds.append(f'<td class="text">{esc(cell)}</td>')
-                else:
-                    tds.append(f"<td>{esc(cell)}</td>")
+                css = _status_class(cell) if i == status else "text" if i < text_columns else ""
+                attr = f' class="{css}"' if css else ""
+                tds.append(f"<td{attr}>{esc(cell)}</td>")
             lines.append("<tr>" + "".join(tds) + "</tr>")
         return "\n".join([*lines, "</table>"])
 
@@ -787,7 +905,7 @@ def render_html(
             if f.section != section:
                 continue
             b64 = base64.b64encode((out / f.filename).read_bytes()).decode("ascii")
-            wide = ' class="wide"' if section == "ladder" else ""
+            wide = ' class="wide"' if section in ("ladder", "rate") else ""
             parts.append(f'<figure{wide}><img src="data:image/png;base64,{b64}" '
                          f'alt="{esc(f.caption)}"><figcaption>{esc(f.caption)}</figcaption>'
                          "</figure>")
@@ -797,16 +915,18 @@ def render_html(
     body = [f"<h1>Convergence report: {esc(p.name)}</h1>", f"<p>{esc(p.description)}</p>",
             '<ul class="facts">', *(f"<li>{esc(f)}</li>" for f in _header_facts(data)), "</ul>",
             "<h2>Answers at a glance</h2>", f'<p class="headline">{esc(_headline(rows))}</p>',
+            table(_GLANCE_HEAD, glance(rows, ladder_rows), 4, 1),
             "<ul>", *(f"<li><b>{esc(label)}</b>: {esc(text)}</li>"
                       for label, text in findings(rows, ladder_rows, data.rules)), "</ul>",
             "<h2>How to read this</h2>",
             f'<p class="note">{esc(_how_to_read(data.rules))}</p>',
             "<h2>Does it converge? Certificate summary</h2>",
-            table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows], 2),
+            table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows], 2, len(_SUMMARY_HEAD) - 1),
             f'<p class="note">{esc(_rules_line(data.rules))}</p>']
     if ladder_rows:
         body += ["<h2>Where does it break? The KL ladder</h2>", images("ladder"),
-                 table(_LADDER_HEAD, [_ladder_cells(r, data.rules) for r in ladder_rows], 1)]
+                 table(_LADDER_HEAD, [_ladder_cells(r, data.rules) for r in ladder_rows], 1,
+                       len(_LADDER_HEAD) - 1)]
     body += ["<h2>How fast? RMSE versus n</h2>", images("rate"),
              "<h2>Estimates versus n</h2>", images("estimate")]
     fails = _failures(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 import verify.report as report
 import verify.sweep
+from verify.certify import RuleResult, Rules
 from verify.cli import main
 from verify.report import PRESETS, ReportData, load_results
 
@@ -145,3 +147,23 @@ def test_presets_name_registered_estimators_and_scenarios() -> None:
     kinds = {(e.kind, e.divergence) for e in default.entries}
     assert {("fgan", "kl"), ("fgan", "js"), ("fgan", "tv"), ("dv", "kl"), ("w1_critic", "w1"),
             ("knn", "kl"), ("empirical_w1", "w1")} <= kinds
+
+
+def _rung(truth: float, good: bool) -> report.SummaryRow:
+    rules = (RuleResult("runs", True, ""), RuleResult("accuracy", good, ""),
+             RuleResult("spread", good, ""), RuleResult("convergence", False, "one n"))
+    return report.SummaryRow("est[kl]", "kl", f"ladder-kl{truth:g}", truth, 1000, truth, 0.0,
+                             -0.1, 0.1, 0.01, math.nan, math.nan, 0.1, 0, rules)
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ((True, True, True, True), "within tolerance at KL = 0.1, 1, 5, 10 nats (the top"),
+    ((True, True, False, False), "within tolerance at KL = 0.1, 1 nats and breaks at KL = 5 nats"),
+    ((False, True, False, False), "also outside tolerance at KL = 0.1 nats"),
+    ((False, False, False, False), "outside tolerance on every rung"),
+])
+def test_ladder_sentence_says_where_it_breaks(pattern: tuple[bool, ...], expected: str) -> None:
+    rungs = [_rung(t, g) for t, g in zip((0.1, 1.0, 5.0, 10.0), pattern, strict=True)]
+    ((label, text),) = report.findings([], rungs, Rules())
+    assert label == "est[kl]"
+    assert expected in text

@@ -119,9 +119,14 @@ def optimal_critic(name: str, p: Any, q: Any) -> np.ndarray:
 def variational_objective(name: str, p: Any, q: Any, t: Any) -> float:
     r"""Return :math:`J(t) = \mathbb{E}_P[t] - \mathbb{E}_Q[f^*(t)]` for a critic on the support.
 
-    Cells with :math:`p_i = 0` do not enter :math:`\mathbb{E}_P` and cells with :math:`q_i = 0` do
-    not enter :math:`\mathbb{E}_Q`, whatever ``t`` is there (also :math:`\pm\infty`). A value of
-    ``t`` outside the domain of :math:`f^*` where :math:`q_i > 0` gives :math:`J = -\infty`.
+    The critic must map into the effective domain of :math:`f^*` (Nowozin et al. 2016, eq. 4): a
+    value outside it where :math:`q_i > 0` has :math:`f^* = +\infty`, and one beyond the closure
+    of the domain where :math:`q_i = 0 < p_i` is not an admissible critic either; both give
+    :math:`J = -\infty`. (Without the second rule J could exceed D_f on cells Q does not see; on
+    them the best admissible value is the domain's upper end, :math:`f'(\infty)`.) Cells with
+    :math:`p_i = 0` do not enter :math:`\mathbb{E}_P` and cells with :math:`q_i = 0` do not enter
+    :math:`\mathbb{E}_Q`. At extreme ratios (beyond ~1e16 for JS) the optimal critic rounds onto
+    an open end of the domain in float64, and J is then :math:`-\infty` although D_f is finite.
 
     Parameters
     ----------
@@ -141,6 +146,9 @@ def variational_objective(name: str, p: Any, q: Any, t: Any) -> float:
         raise ValueError("critic t holds NaN values")
     on_p = p_arr > 0
     on_q = q_arr > 0
+    low, high = div.domain
+    if np.any(on_p & ~on_q & ((t_arr > high) | (t_arr < low))):
+        return -math.inf
     with np.errstate(over="ignore"):  # exp overflow -> inf is the right limit of f*
         conj = np.asarray(div.conjugate(np.where(on_q, t_arr, 0.0)), dtype=np.float64)
     gain = p_arr[on_p] * t_arr[on_p]

@@ -182,6 +182,18 @@ def _js_conjugate(t: Array) -> Array:
     return _outside_domain_inf(t, inside, -0.5 * (LOG2 + xp.log1p(-xp.exp(2.0 * safe - LOG2))))
 
 
+def _log1p_inverse_times(u: Array) -> Array:
+    """Return ``u log(1 + 1/u)`` (-> 0 at u = 0, -> 1 as u -> inf) without cancellation."""
+    xp = namespace(u)
+    safe = xp.where(u > 0, u, xp.ones_like(u))
+    return xp.where(u > 0, safe * xp.log1p(1.0 / safe), xp.zeros_like(u))
+
+
+def _gan_f(u: Array) -> Array:
+    # u log u - (u+1) log(u+1) = -u log(1 + 1/u) - log(1 + u): no cancellation of two ~u log u.
+    return -_log1p_inverse_times(u) - namespace(u).log1p(u) + LOG4
+
+
 def _js_log_perspective(lp: Array, lq: Array) -> Array:
     lm = namespace(lp, lq).logaddexp(lp, lq) - LOG2
     return 0.5 * (_exp(lp) * (lp - lm) + _exp(lq) * (lq - lm))
@@ -190,7 +202,8 @@ def _js_log_perspective(lp: Array, lq: Array) -> Array:
 JS = FDivergence(
     name="js",
     title="Jensen-Shannon ½KL(P||M)+½KL(Q||M)",
-    f=lambda u: 0.5 * (xlogy(u, u) - xlogy(u + 1.0, (u + 1.0) / 2.0)),
+    # ½[u log u - (u+1) log((u+1)/2)] = ½[f_gan(u) - (1 - u) log 2]: the same stable form.
+    f=lambda u: 0.5 * (_gan_f(u) - LOG4 + (u + 1.0) * LOG2),
     conjugate=_js_conjugate,
     f_prime=lambda u: 0.5 * (LOG2 - namespace(u).log1p(1.0 / u)),
     domain=(-INF, 0.5 * LOG2),
@@ -210,11 +223,12 @@ JS = FDivergence(
 
 
 # --------------------------------------------------------------------------------------------
-# Total variation, seed convention f(u) = ½|u - 1| (f-GAN uses |u - 1|, twice ours):
-# f*(t) = t on |t| <= ½, activation ½ tanh(v).
+# Total variation, seed convention f(u) = ½|u - 1| (f-GAN uses |u - 1|, twice ours).  The exact
+# conjugate over u >= 0 is max(t, -½) on t <= ½ (the maximiser is u = 0 below -½, u = 1 above);
+# f-GAN's "t on |t| <= ½" agrees on [-½, ½], where the activation ½ tanh(v) lands.
 def _tv_conjugate(t: Array) -> Array:
     xp = namespace(t)
-    return _outside_domain_inf(t, xp.abs(t) <= 0.5, t)
+    return _outside_domain_inf(t, t <= 0.5, xp.where(t < -0.5, xp.full_like(t, -0.5), t))
 
 
 TV = FDivergence(
@@ -224,8 +238,8 @@ TV = FDivergence(
     conjugate=_tv_conjugate,
     # Subgradient: at u = 1 any value in [-½, ½] is optimal; sign gives 0 there.
     f_prime=lambda u: 0.5 * namespace(u).sign(u - 1.0),
-    domain=(-0.5, 0.5),
-    domain_closed=(True, True),
+    domain=(-INF, 0.5),
+    domain_closed=(False, True),
     f_at_zero=0.5,
     slope_at_inf=0.5,
     activation=lambda v: 0.5 * namespace(v).tanh(v),
@@ -249,7 +263,8 @@ def _chi2_conjugate(t: Array) -> Array:
 def _chi2_perspective(p: Array, q: Array) -> Array:
     xp = namespace(p, q)
     safe_q = xp.where(q > 0, q, xp.ones_like(q))
-    value = xp.where(q > 0, (p - q) ** 2 / safe_q, xp.zeros_like(p))
+    # (p - q) * ((p - q) / q): no (p - q)^2 underflow or overflow when p and q are tiny.
+    value = xp.where(q > 0, (p - q) * ((p - q) / safe_q), xp.zeros_like(p))
     return xp.where((q == 0) & (p > 0), xp.full_like(p, INF), value)
 
 
@@ -369,7 +384,7 @@ def _gan_log_perspective(lp: Array, lq: Array) -> Array:
 GAN = FDivergence(
     name="gan",
     title="GAN divergence (2 JS; f-GAN's up to the constant log 4)",
-    f=lambda u: xlogy(u, u) - xlogy(u + 1.0, u + 1.0) + LOG4,
+    f=_gan_f,
     conjugate=_gan_conjugate,
     f_prime=lambda u: -namespace(u).log1p(1.0 / u),
     domain=(-INF, 0.0),

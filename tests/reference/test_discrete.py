@@ -391,3 +391,17 @@ def test_sum_tolerance():
         divergence("tv", [0.5, 0.5 + 1e-6], GOOD)
     with pytest.raises(ValueError, match="sums to"):
         Categorical(np.array([0.5, 0.6]))
+
+
+@pytest.mark.parametrize("name", sorted(DIVERGENCES))
+def test_critic_beyond_the_domain_on_cells_q_does_not_see_is_inadmissible(name):
+    # p = [1, 0], q = [0, 1]: on cell 0 only E_P sees the critic. A value above the domain's
+    # upper end would push J above D_f (e.g. JS: t = 1 gave J = 1 > log 2 before the rule).
+    div = DIVERGENCES[name]
+    p, q = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    high = div.domain[1]
+    if math.isfinite(high):
+        assert reference.variational_objective(name, p, q, [high + 1.0, 0.0]) == -math.inf
+        t_star = reference.optimal_critic(name, p, q)
+        assert reference.variational_objective(name, p, q, t_star) == pytest.approx(
+            reference.divergence(name, p, q), rel=1e-12)

@@ -12,7 +12,14 @@ from estimators.base import (
 from estimators.registry import ESTIMATORS, list_estimators, make_estimator, register_estimator
 
 # Importing the modules registers their kinds.
-from estimators import classifier, empirical_w1, knn, plugin  # noqa: F401  isort: skip
+from estimators import (  # noqa: F401  isort: skip
+    classifier,
+    empirical_w1,
+    knn,
+    plugin,
+    variational,
+    wasserstein_critic,
+)
 
 __all__ = [
     "ESTIMATORS",

@@ -29,7 +29,7 @@ DPI = 100
 """Resolution of every PNG: small files that stay sharp in a browser at 100% zoom."""
 
 _UNITS = {"kl": "nats", "reverse_kl": "nats", "jeffreys": "nats", "js": "nats", "gan": "nats",
-          "tv": "no unit", "chi2": "no unit", "hellinger": "no unit", "w1": "distance"}
+          "tv": "", "chi2": "", "hellinger": "", "w1": "distance"}
 _NAMES = {"kl": "KL", "reverse_kl": "reverse KL", "jeffreys": "Jeffreys", "js": "JS", "gan": "GAN",
           "tv": "TV", "chi2": "χ²", "hellinger": "squared Hellinger", "w1": "W1"}
 _MARKERS = "os^Dv<>ph*"
@@ -41,8 +41,14 @@ def divergence_label(divergence: str) -> str:
 
 
 def unit_label(divergence: str) -> str:
-    """Return the unit of ``divergence`` for axis labels (nats, distance or no unit)."""
+    """Return the unit of ``divergence``: nats, distance, or "" for the unitless ones."""
     return _UNITS.get(divergence, "nats")
+
+
+def axis_label(what: str, divergence: str, scale: str = "") -> str:
+    """Return ``what (unit, scale)``, leaving out what is empty (``"TV"`` has no unit)."""
+    parts = [p for p in (unit_label(divergence), scale) if p]
+    return f"{what} ({', '.join(parts)})" if parts else what
 
 
 def _palette(results: Sequence[SweepResult], order: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -60,7 +66,8 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
             _plain_log_labels(ax)
         elif ax.get_visible() and ax.get_yscale() == "symlog":
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
-    fig.tight_layout()
+    if not fig.get_constrained_layout():
+        fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
@@ -74,7 +81,10 @@ def _plain_log_labels(ax: plt.Axes) -> None:
     """Label a log y axis with plain numbers (0.05, not 5×10⁻²), minor ticks only when few."""
     low, high = ax.get_ylim()
     decades = math.log10(high / low)
-    keep = (2, 3, 5) if decades < 1.2 else (2, 5) if decades < 2.5 else ()
+    if decades < 0.7:
+        keep: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8, 9)
+    else:
+        keep = (2, 3, 5) if decades < 1.2 else (2, 5) if decades < 2.5 else ()
 
     def minor(value: float, _pos: int) -> str:
         lead = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
@@ -108,7 +118,7 @@ def estimate_vs_n(
     first = results[0]
     truth = first.truth.value
     colors = _palette(results, order)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = plt.subplots(figsize=(6, 4.4), layout="constrained")
     sizes = sorted({n for r in results for n in r.sizes})
     for i, res in enumerate(results):
         style = colors[res.estimator]
@@ -134,10 +144,10 @@ def estimate_vs_n(
     ax.xaxis.set_minor_locator(NullLocator())
     div = first.divergence
     ax.set_xlabel("sample size n per side (log scale)")
-    ax.set_ylabel(f"estimate of {divergence_label(div)} ({unit_label(div)})")
+    ax.set_ylabel(axis_label(f"estimate of {divergence_label(div)}", div))
     ax.set_title(title or f"{divergence_label(div)} on {first.scenario}", fontsize=10)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, loc="best", framealpha=0.85)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     return _save(fig, path)
 
 
@@ -168,7 +178,9 @@ def rmse_vs_n(
     scenarios = list(dict.fromkeys(r.scenario for r in results))
     ncols = min(3, len(scenarios))
     nrows = math.ceil(len(scenarios) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.3 * ncols, 3.7 * nrows), squeeze=False)
+    # Constrained layout makes room for the legends under each panel.
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.3 * ncols, 4.6 * nrows), squeeze=False,
+                             layout="constrained")
     for k, ax in enumerate(axes.flat):
         if k >= len(scenarios):
             ax.set_visible(False)
@@ -202,11 +214,11 @@ def rmse_vs_n(
         ax.xaxis.set_minor_locator(NullLocator())
         ax.set_title(scenarios[k], fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7.5, loc="best", framealpha=0.85)
+        # Under the panel, never over its lines.
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
         if k % ncols == 0:
-            ax.set_ylabel(f"RMSE ({unit_label(div)}, log scale)")
-        if k + ncols >= len(scenarios):
-            ax.set_xlabel("sample size n per side (log scale)")
+            ax.set_ylabel(axis_label("RMSE", div, "log scale"))
+        ax.set_xlabel("sample size n per side (log scale)")
     fig.suptitle(f"{divergence_label(div)}: RMSE versus n (thin lines: fitted power laws)",
                  fontsize=11)
     return _save(fig, path)
@@ -244,7 +256,6 @@ def ladder(
         ``path``.
     """
     div = results[0].divergence
-    unit = unit_label(div)
     name = divergence_label(div)
     colors = _palette(results, order)
     groups: dict[str, list[SweepResult]] = {}
@@ -279,16 +290,16 @@ def ladder(
         ax.set_xticks(truths)
         ax.set_xticklabels([f"{t:g}" for t in truths])
         ax.xaxis.set_minor_locator(NullLocator())
-        ax.set_xlabel(f"true {name} ({unit}, log scale)")
+        ax.set_xlabel(axis_label(f"true {name}", div, "log scale"))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8, loc="upper left", framealpha=0.85)
     left.set_yscale("symlog", linthresh=0.1)
     # Negative means get room; otherwise the axis starts at 0 and a lower error bar that runs
     # below it is cut at the frame, instead of stretching the axis over empty negative decades.
     left.set_ylim(bottom=1.5 * lowest if lowest < 0 else 0.0)
-    left.set_ylabel(f"mean estimate ({unit}, symlog scale)")
+    left.set_ylabel(axis_label("mean estimate", div, "symlog scale"))
     left.set_title(f"estimate versus truth at n = {n}", fontsize=10)
     right.set_yscale("log")
-    right.set_ylabel(f"RMSE ({unit}, log scale)")
+    right.set_ylabel(axis_label("RMSE", div, "log scale"))
     right.set_title(f"error versus truth at n = {n} (above the dashed line: broken)", fontsize=10)
     return _save(fig, path)

@@ -520,7 +520,7 @@ def _unit(divergence: str) -> str:
     from verify.figures import unit_label
 
     unit = unit_label(divergence)
-    return "" if unit == "no unit" else f" {unit}"
+    return f" {unit}" if unit else ""
 
 
 def findings(
@@ -726,12 +726,15 @@ _HOW_TO_READ = (
     "RMSE is within {spread:g} tolerances (spread), and the slope is at most {slope:g} "
     "(convergence; waived below the precision floor). Ladder: the KL estimators on 2-D "
     "Gaussians of growing KL at one n; where the RMSE rises above the dashed allowance, the "
-    "estimator breaks."
+    "estimator breaks. With {seeds} seeds per size a borderline verdict can flip from one run to "
+    "the next: read it with the figures, and settle it with more seeds (--seeds, or the full "
+    "preset)."
 )
 
 
-def _how_to_read(rules: Rules) -> str:
-    return _HOW_TO_READ.format(spread=rules.spread_factor, slope=rules.max_slope)
+def _how_to_read(data: ReportData) -> str:
+    return _HOW_TO_READ.format(spread=data.rules.spread_factor, slope=data.rules.max_slope,
+                               seeds=data.preset.seeds)
 
 
 def _rules_line(rules: Rules) -> str:
@@ -828,7 +831,7 @@ def render_markdown(
     md += table(_GLANCE_HEAD, glance(rows, ladder_rows))
     md += [f"- **{label}**: {text}" for label, text in findings(rows, ladder_rows, data.rules)]
     md += [""]
-    md += ["## How to read this", "", _how_to_read(data.rules), ""]
+    md += ["## How to read this", "", _how_to_read(data), ""]
     md += ["## Does it converge? Certificate summary", ""]
     md += table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows])
     md += [_rules_line(data.rules), ""]
@@ -919,7 +922,7 @@ def render_html(
             "<ul>", *(f"<li><b>{esc(label)}</b>: {esc(text)}</li>"
                       for label, text in findings(rows, ladder_rows, data.rules)), "</ul>",
             "<h2>How to read this</h2>",
-            f'<p class="note">{esc(_how_to_read(data.rules))}</p>',
+            f'<p class="note">{esc(_how_to_read(data))}</p>',
             "<h2>Does it converge? Certificate summary</h2>",
             table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows], 2, len(_SUMMARY_HEAD) - 1),
             f'<p class="note">{esc(_rules_line(data.rules))}</p>']

@@ -137,7 +137,6 @@ def test_presets_name_registered_estimators_and_scenarios() -> None:
     import estimators
     from verify.scenarios import SCENARIOS
 
-    report.load_builtin_estimators()
     for preset in PRESETS.values():
         for entry in (*preset.entries, *preset.ladder):
             assert entry.kind in estimators.ESTIMATORS, entry

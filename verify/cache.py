@@ -70,6 +70,7 @@ def write_json_atomic(path: str | os.PathLike[str], data: Any, indent: int | Non
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results and reports are meant to be shared
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh, indent=indent, default=_json_default)
             fh.flush()

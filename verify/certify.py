@@ -13,11 +13,12 @@ checked on the numbers (every rule and threshold is a field of :class:`Rules`):
     At the largest n, the RMSE is at most ``spread_factor·tol``: one run, not only the average
     of many, is close to the truth. This rejects an estimator whose noise stays large.
 ``convergence``
-    The fitted log-log slope of RMSE against n is at most ``max_slope`` (-0.2 by default, where
+    The fitted log-log slope of RMSE against n is at most ``max_slope`` (-0.1 by default, where
     a root-n consistent estimator has -0.5), i.e. the error shrinks with n; waived when the RMSE
     at the largest n is already below ``floor_fraction·tol`` (an estimator at its precision floor
     cannot shrink further). This rejects constant and non-shrinking estimators even when they are
-    close to the truth at the sizes tried.
+    close to the truth at the sizes tried. :func:`certify` refuses designs (sizes, seeds) whose
+    slope would be too noisy to judge (see :func:`predicted_slope_se` and ``max_slope_se``).
 
 The rules separate good from bad estimators: a consistent estimator passes, while a 10% bias
 (accuracy), noise that does not shrink (spread, convergence) and a constant (accuracy,
@@ -59,6 +60,10 @@ class Rules:
         Largest accepted log-log slope of RMSE against n.
     floor_fraction : float
         RMSE below ``floor_fraction·tol`` waives the convergence rule.
+    max_slope_se : float
+        Largest predicted standard error of the fitted slope that :func:`certify` accepts from
+        its design (sizes and seeds); see :func:`predicted_slope_se`. At 0.15 a root-n estimator
+        (slope -0.5) fails the convergence rule with probability at most P(z > 0.4/0.15) = 0.4%.
     """
 
     atol: float = 0.02
@@ -67,6 +72,7 @@ class Rules:
     spread_factor: float = 2.0
     max_slope: float = -0.1
     floor_fraction: float = 0.25
+    max_slope_se: float = 0.15
 
     def tolerance(self, truth: float) -> float:
         """Return ``atol + rtol·|truth|``."""
@@ -201,6 +207,19 @@ def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:
     return out
 
 
+def predicted_slope_se(sizes: Sequence[int], seeds: int) -> float:
+    """Standard error of the fitted log-log RMSE slope that a design of sizes and seeds gives.
+
+    With k seeds, the RMSE at one size estimates sqrt(MSE) from k squared errors; for roughly
+    normal errors its log has a standard error of about 1/sqrt(2k). Least squares over the sizes
+    then gives a slope with standard error (1/sqrt(2k)) / sqrt(sum_i (log n_i - mean)^2).
+    """
+    logs = [math.log(n) for n in sorted(set(sizes))]
+    mean = sum(logs) / len(logs)
+    sxx = sum((x - mean) ** 2 for x in logs)
+    return math.inf if sxx == 0 else 1.0 / math.sqrt(2 * seeds) / math.sqrt(sxx)
+
+
 def _first_error(result: SweepResult) -> str:
     errors = [r.error for r in result.records if r.error]
     return f"; first error: {errors[0]}" if errors else ""
@@ -252,6 +271,13 @@ def certify(
     seed_count = seeds if isinstance(seeds, int) else len(list(seeds))
     if seed_count < 2:
         raise ValueError("certify needs at least two seeds per size for a confidence interval")
+    slope_se = predicted_slope_se(sizes, seed_count)
+    if slope_se > rules.max_slope_se:
+        raise ValueError(
+            f"{seed_count} seeds at sizes {sorted(set(sizes))} cannot judge convergence: the "
+            f"fitted slope's standard error would be about {slope_se:.2f} (at most "
+            f"{rules.max_slope_se} needed); use more seeds or sizes spanning a wider range"
+        )
     verdicts: list[ScenarioVerdict] = []
     cert: Certificate | None = None
     for scen in scens:

@@ -19,6 +19,10 @@ from reference import Categorical, Distribution, ExactValue, Gaussian, GaussianM
 
 W1 = "w1"
 
+SAMPLING_VERSION = 2
+"""Version of the sampling scheme, part of every cache key: bump it whenever a seed's samples
+change (version 2 seeds each sample size separately), so stale cached runs are not reused."""
+
 
 @dataclass(frozen=True)
 class Scenario:

@@ -13,7 +13,7 @@ import numpy as np
 from estimators import as_estimator
 from reference import ExactValue
 from verify.cache import Cache, library_versions, record_key
-from verify.scenarios import Scenario, get_scenario
+from verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
 from verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
 
 Progress = Callable[[int, int, str], None]
@@ -176,7 +176,8 @@ def sweep(
 
     def key(n: int, seed: int) -> str:
         return record_key({"config": config, "scenario": scen.describe(), "divergence": divergence,
-                           "n": n, "seed": seed, "versions": versions})
+                           "n": n, "seed": seed, "versions": versions,
+                           "sampling": SAMPLING_VERSION})
 
     def save(rec: Record) -> None:
         # Each run is stored the moment it finishes, so an interruption loses at most the run in

@@ -65,7 +65,8 @@ def test_nan_runs_fail_the_runs_rule():
 
 
 def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
-    cert = certify(biased_10_percent, "kl", scenarios=["ladder-kl1"], sizes=[250, 1000], seeds=3)
+    cert = certify(biased_10_percent, "kl", scenarios=["ladder-kl1"], sizes=[250, 1000], seeds=3,
+                   rules=Rules(max_slope_se=1.0))
     path = tmp_path / "certificate.json"
     cert.save(str(path))
     data = json.loads(path.read_text())
@@ -74,8 +75,22 @@ def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
     scen = data["scenarios"][0]
     assert scen["scenario"] == "ladder-kl1" and scen["truth"] == pytest.approx(1.0)
     assert len(scen["sweep"]["records"]) == 2 * 3
+    assert data["rules"]["max_slope_se"] == 1.0
     assert {r["rule"] for r in scen["rules"]} == {"runs", "accuracy", "spread", "convergence"}
     assert "NOT CERTIFIED" in cert.table()
+
+
+def test_predicted_slope_se_of_the_default_design():
+    from verify.certify import DEFAULT_SEEDS, DEFAULT_SIZES, predicted_slope_se
+
+    # 1/sqrt(16) / sqrt(sum of squared log deviations over 250..4000) = 0.25 / 2.19.
+    assert predicted_slope_se(DEFAULT_SIZES, DEFAULT_SEEDS) == pytest.approx(0.114, abs=1e-3)
+
+
+def test_certify_refuses_designs_too_small_to_judge_convergence():
+    with pytest.raises(ValueError, match="cannot judge convergence"):
+        certify(gaussian_mle_kl, "kl", scenarios=["ladder-kl1"], sizes=[250, 500, 1000, 2000],
+                seeds=8)
 
 
 def test_certify_rejects_unusable_arguments():

@@ -14,7 +14,7 @@ def mle_kl(x_p, x_q):
 
 
 def test_good(certify_estimator):
-    cert = certify_estimator(mle_kl, "kl", scenarios=["gauss2d-kl0.5"], sizes=[250, 1000, 4000])
+    cert = certify_estimator(mle_kl, "kl", scenarios=["gauss2d-kl0.5"])
     assert cert.passed
 
 

@@ -146,6 +146,20 @@ class BatchedMLP(nn.Module):
             p.clamp_(-self.weight_clip, self.weight_clip)
 
     @torch.no_grad()
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep only the members ``index`` (a 1-D index tensor), in that order, in place.
+
+        The weights become new parameter objects (autograd caches a leaf's shape), so an
+        optimiser over the old ones must be rebuilt.
+        """
+        for plist in (self.weights, self.biases):
+            for i, p in enumerate(plist):
+                plist[i] = nn.Parameter(p.detach()[index])
+        for i, u in enumerate(self._sn_vectors() if self.spectral_norm else []):
+            setattr(self, f"_sn_u{i}", u[index])
+        self.n_members = len(index)
+
+    @torch.no_grad()
     def lipschitz_bound(self) -> torch.Tensor:
         r"""Return, per member, :math:`\prod_l \|W_l\|_2` of the effective weights, shape [E].
 

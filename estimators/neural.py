@@ -35,7 +35,7 @@ class NeuralEstimator(BaseEstimator):
     activation : {"relu", "elu", "tanh"}
         Hidden activation.
     lr : float
-        Adam learning rate.
+        AdamW learning rate.
     batch_size : int
         Rows per side per step (capped at the training-split size).
     steps : int
@@ -46,29 +46,86 @@ class NeuralEstimator(BaseEstimator):
         Evaluations without improvement before a member stops; ``None``: never.
     grad_clip : float or None
         Per-member gradient-norm clipping threshold.
+    weight_decay : float
+        Decoupled (AdamW) weight decay.
     holdout : float
         Fraction of each sample held out; the estimate is computed on it.
     standardize : bool
         Centre and scale the inputs with statistics of the pooled training split (subclasses
         say how, so that the estimated quantity is unchanged).
     progress : callable, optional (init-only)
-        Called after every evaluation with ``{"step", "held_out", "train", "active"}``.
+        Called after every evaluation with ``{"step", "members", "held_out", "train"}``
+        (see :func:`~estimators.training.train_critics`).
 
     Notes
     -----
     After each call, :attr:`last_details` holds the split sizes, steps run, best step, training
     and held-out objective per member.
+
+    **The estimate is held-out.** Each sample is split once per member (seeded): 80% trains the
+    critic, 20% is held out. Every ``eval_every`` steps the objective is evaluated on the
+    held-out split; the estimate is the best such value, and a member stops after ``patience``
+    evaluations without a new best. Selecting on the split that is reported biases upward; we
+    measured that bias (the best held-out value minus the same critic's value on 20,000 fresh
+    points per side, f-GAN KL, 10-D, n = 10,000, 8 seeds) at -0.005 to +0.006 nats across the
+    configurations below, under the estimate's SD (0.02), so a third split, which would cost
+    training data, was not worth it.
+
+    **Defaults, by measurement** (f-GAN KL, P = N(mu, I), Q = N(0, I), KL = 0.5, float32 CPU,
+    8 seeds trained as one ensemble; bias and SD of the estimate; "gap" = mean held-out value of
+    the true optimal critic minus the estimate, i.e. the training shortfall without the
+    held-out sampling noise). 10-D, n = 10,000 per side (first block 2 x 128 hidden):
+
+    ===========================  =======  =====  ======  =============
+    configuration                bias     SD     gap     steps (mean)
+    ===========================  =======  =====  ======  =============
+    ReLU 2x128, lr 1e-3, b 512   -0.017   0.030  0.023   650
+    ELU 2x128                    -0.001   0.024  0.008   681
+    tanh 2x128                   -0.005   0.021  0.012   763
+    ELU 2x128, batch 256         -0.002   0.024  0.009   856
+    ELU 2x128, lr 3e-4           +0.001   0.025  0.006   731
+    ELU 2x128, patience 20       -0.001   0.024  0.008   1181
+    ELU 2x64 (default)           +0.003   0.022  0.004   831
+    ===========================  =======  =====  ======  =============
+
+    2-D, n = 2000: ReLU 2x128 -0.005 +- 0.080, ELU 2x128 +0.015 +- 0.104, ELU 2x64 (default)
+    -0.001 +- 0.070 (these rows without weight decay). Gradient clipping at 1 (or 10, or none)
+    did not change any estimate here
+    (the norm stays below 1); it is kept as a guard for unstable objectives. The smaller
+    network is as accurate and about 2.5x cheaper per step; lr 3e-4 was no more accurate and
+    slower; patience 20 only trained longer. At KL = 5 nats (10-D) every configuration's
+    estimate has SD ~1-1.6 nats, the variance of E_Q[exp(T - 1)] at the optimum
+    (Song & Ermon 2020), so accuracy there is not a criterion for the defaults.
+
+    **Weight decay 1.0** (decoupled, AdamW: weights shrink by lr x 1.0 = 1e-3 per step). With
+    only early stopping, a critic trained for many epochs on a small sample can grow steep
+    where the held-out Q sample has no points; the held-out value then rises above the truth
+    (heavy-tailed :math:`e^T` terms whose sample mean is typically too small) and early
+    stopping follows it. 2-D, mu = (0.6, 0.8), KL = 0.5, n = 2000, 8 seeds, mean +- SD (max):
+
+    ===========  =========================  =========================
+    estimator    no decay                   weight decay 1.0
+    ===========  =========================  =========================
+    fgan (KL)    0.508 +- 0.131 (0.778)     0.476 +- 0.073 (0.630)
+    dv           0.595 +- 0.346 (1.432)     0.486 +- 0.077 (0.629)
+    dv, MINE     0.520 +- 0.145 (0.833)     0.479 +- 0.072 (0.626)
+    ===========  =========================  =========================
+
+    At 10-D, n = 10,000 decay changed nothing material (fgan 0.489 +- 0.025 -> 0.494 +-
+    0.023, dv 0.492 +- 0.026 -> 0.494 +- 0.025). Decay 0.01 or 0.1 had no effect (too
+    small a shrink per step); capping steps at 1000 worked as well in 2-D but depends on n.
     """
 
     device: str = "auto"
-    hidden: tuple[int, ...] = (128, 128)
-    activation: str = "relu"
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "elu"
     lr: float = 1e-3
     batch_size: int = 512
     steps: int = 2000
     eval_every: int = 50
     patience: int | None = 10
     grad_clip: float | None = 1.0
+    weight_decay: float = 1.0
     holdout: float = 0.2
     standardize: bool = True
     progress: dataclasses.InitVar[ProgressFn | None] = None
@@ -95,6 +152,8 @@ class NeuralEstimator(BaseEstimator):
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"weight_decay must be non-negative, got {self.weight_decay}")
         if not 0 < self.holdout < 1:
             raise ValueError(f"holdout must lie in (0, 1), got {self.holdout}")
         resolve_device(self.device)
@@ -159,6 +218,7 @@ class NeuralEstimator(BaseEstimator):
             eval_every=int(self.eval_every),
             patience=self.patience,
             grad_clip=self.grad_clip,
+            weight_decay=float(self.weight_decay),
         )
         result = train_critics(
             critic.to(device),
@@ -171,9 +231,9 @@ class NeuralEstimator(BaseEstimator):
             seeds,
             self._progress,
         )
-        estimates = result.best_value
-        if self.isotropic_scaling:
-            estimates = estimates * np.array([float(np.ravel(s)[0]) for s in scales])
+        # Back to data units: 1 for the scale-invariant f-divergences, the scalar scale for W1.
+        units = np.array([s[0] for s in scales]) if self.isotropic_scaling else np.ones(len(seeds))
+        estimates = result.best_value * units
         self.last_details = {
             "estimate_on": "held-out split (best held-out objective over training)",
             "device": str(device),
@@ -182,7 +242,7 @@ class NeuralEstimator(BaseEstimator):
             "n_held_out": (n_ho, m_ho),
             "steps_run": result.steps_run.tolist(),
             "best_step": result.best_step.tolist(),
-            "train_objective": result.train_objective.tolist(),
+            "train_objective": (result.train_objective * units).tolist(),
             "held_out_objective": estimates.tolist(),
         }
         return estimates

@@ -9,7 +9,7 @@ early-stopping and divergence checks (and the optional progress callback).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,17 +32,21 @@ class Objective(Protocol):
     """Whether :meth:`train_terms` needs a U(0, 1) draw per minibatch row (gradient penalty)."""
 
     def train_terms(
-        self,
-        critic: BatchedMLP,
-        x_p: torch.Tensor,
-        x_q: torch.Tensor,
-        uniform: torch.Tensor | None,
+        self, critic: BatchedMLP, x: torch.Tensor, uniform: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(surrogate, bound)`` on a minibatch: ascend the first, log the second."""
+        """Return ``(surrogate, bound)`` on a minibatch: ascend the first, log the second.
+
+        ``x`` is [E, 2B, d]: rows ``:B`` are drawn from P, rows ``B:`` from Q, so that one
+        forward pass serves both samples.
+        """
         ...
 
     def evaluate(self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor) -> torch.Tensor:
         """Return the objective (the estimate) of each member on full held-out samples."""
+        ...
+
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep the per-member state (if any) of the members ``index`` only."""
         ...
 
 
@@ -65,6 +69,8 @@ class TrainConfig:
         ``None`` trains every member for ``steps``.
     grad_clip : float or None
         Clip each member's gradient to this Euclidean norm (over all its parameters).
+    weight_decay : float
+        Decoupled weight decay of AdamW (Loshchilov & Hutter 2019); 0 is plain Adam.
     """
 
     steps: int
@@ -73,6 +79,7 @@ class TrainConfig:
     eval_every: int
     patience: int | None
     grad_clip: float | None
+    weight_decay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -133,7 +140,8 @@ def train_critics(
     label, seeds
         Estimator name and member seeds, for error messages.
     progress : callable, optional
-        Called after every evaluation with ``{"step", "held_out", "train", "active"}``.
+        Called after every evaluation with ``{"step", "members", "held_out", "train"}``: the
+        indices of the members still training and their held-out and mean training objective.
 
     Returns
     -------
@@ -148,50 +156,75 @@ def train_critics(
 
     Notes
     -----
-    A member that has stopped keeps being updated (its stacked weights share each batched
-    matmul) but its best value is frozen and its divergence is ignored, so its result equals a
-    run of that member alone.
+    A member that stops early is removed from the batched model (weights, Adam moments, data,
+    generator), so the ensemble costs the sum of its members' steps, not E times the longest.
+    Removal does not change the remaining members' arithmetic beyond float32 round-off.
     """
     x_p, x_q = train
+    h_p, h_q = held_out
     device = x_p.device
-    n_members = x_p.shape[0]
-    batch = min(config.batch_size, x_p.shape[1], x_q.shape[1])
-    rows = torch.arange(n_members, device=device)[:, None]
-    params = list(critic.parameters())
-    opt = torch.optim.Adam(params, lr=config.lr, fused=True)
+    n_members, n_p, n_q = x_p.shape[0], x_p.shape[1], x_q.shape[1]
+    batch = min(config.batch_size, n_p, n_q)
+    # P and Q training rows of all members in one [E * (n + m), d] table: a step gathers its
+    # whole [E, 2B, d] minibatch with a single index_select.
+    table = torch.cat([x_p, x_q], dim=1)
+
+    def optimiser(params: Iterable[torch.Tensor]) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+
+    opt = optimiser(critic.parameters())
+    gens = list(generators)
+    live = list(range(n_members))  # the original member index of each row of the model
+    out = {
+        "best_value": np.full(n_members, np.nan),
+        "best_step": np.zeros(n_members, dtype=int),
+        "steps_run": np.full(n_members, config.steps),
+        "train_objective": np.full(n_members, np.nan),
+    }
 
     def evaluate() -> torch.Tensor:
         with torch.no_grad():
-            return objective.evaluate(critic, *held_out)
+            return objective.evaluate(critic, h_p, h_q)
 
     best = evaluate()
+    _raise_if_diverged(label, seeds, live, torch.where(torch.isfinite(best), -1, 0).tolist(), 0)
     best_step = torch.zeros(n_members, dtype=torch.long, device=device)
     best_train = torch.full_like(best, float("nan"))
     since_best = torch.zeros(n_members, dtype=torch.long, device=device)
-    active = torch.ones(n_members, dtype=torch.bool, device=device)
-    stop_step = torch.full((n_members,), config.steps, dtype=torch.long, device=device)
-    bad_step = torch.full((n_members,), -1, dtype=torch.long, device=device)
-    _raise_if_diverged(label, seeds, torch.where(torch.isfinite(best), -1, 0).tolist(), 0)
 
+    def record(rows: list[int], step: int) -> None:
+        index = torch.tensor(rows, device=device)
+        for row, value, at, train_value in zip(
+            rows,
+            best[index].tolist(),
+            best_step[index].tolist(),
+            best_train[index].tolist(),
+            strict=True,
+        ):
+            member = live[row]
+            out["best_value"][member] = value
+            out["best_step"][member] = at
+            out["train_objective"][member] = train_value
+            out["steps_run"][member] = step
+
+    patience = float("inf") if config.patience is None else config.patience
     step = 0
     while step < config.steps:
         k = min(config.eval_every, config.steps - step)
-        idx_p, idx_q, uniform = _draw_minibatches(
-            generators, k, batch, x_p.shape[1], x_q.shape[1], objective.needs_uniform
-        )
-        bounds = torch.empty(k, n_members, dtype=best.dtype, device=device)
+        rows, uniform = _draw_minibatches(gens, k, batch, n_p, n_q, objective.needs_uniform)
+        flat = table.view(-1, table.shape[2])
+        bounds = torch.empty(k, len(live), dtype=best.dtype, device=device)
         for i in range(k):
             critic.before_step()
             surrogate, bound = objective.train_terms(
                 critic,
-                x_p[rows, idx_p[:, i]],
-                x_q[rows, idx_q[:, i]],
-                None if uniform is None else uniform[:, i],
+                flat.index_select(0, rows[i]).view(len(live), 2 * batch, -1),
+                None if uniform is None else uniform[i],
             )
             opt.zero_grad(set_to_none=True)
             (-surrogate.sum()).backward()
             if config.grad_clip is not None:
-                _clip_per_member(params, config.grad_clip)
+                _clip_per_member(critic.parameters(), config.grad_clip)
             opt.step()
             critic.after_step()
             bounds[i] = bound.detach()
@@ -202,38 +235,64 @@ def train_critics(
         step += k
         value = evaluate()
         first_bad = torch.where((first_bad < 0) & ~torch.isfinite(value), step, first_bad)
-        bad_step = torch.where(active & (bad_step < 0), first_bad, bad_step)
         train_mean = bounds.mean(0)
-        improved = active & (value > best)
+        improved = value > best
         best = torch.where(improved, value, best)
         best_step = torch.where(improved, step, best_step)
         best_train = torch.where(improved, train_mean, best_train)
         since_best = torch.where(improved, 0, since_best + 1)
-        if config.patience is not None:
-            stopping = active & (since_best >= config.patience)
-            stop_step = torch.where(stopping, step, stop_step)
-            active = active & ~stopping
         # The one host synchronisation of this evaluation interval.
-        bad, still_active = torch.stack([bad_step, active.long()]).tolist()
-        _raise_if_diverged(label, seeds, bad, step)
+        bad, stopping = torch.stack([first_bad, (since_best >= patience).long()]).tolist()
+        _raise_if_diverged(label, seeds, live, bad, step)
         if progress is not None:
             progress(
                 {
                     "step": step,
+                    "members": list(live),
                     "held_out": value.tolist(),
                     "train": train_mean.tolist(),
-                    "active": sum(still_active),
                 }
             )
-        if not any(still_active):
-            break
+        if step < config.steps and any(stopping):
+            record([r for r, stop in enumerate(stopping) if stop], step)
+            keep = [r for r, stop in enumerate(stopping) if not stop]
+            if not keep:
+                return TrainResult(**out)
+            index = torch.tensor(keep, device=device)
+            opt = _select_members(critic, opt, optimiser, objective, index)
+            table, h_p, h_q = table[index], h_p[index], h_q[index]
+            best, best_step = best[index], best_step[index]
+            best_train, since_best = best_train[index], since_best[index]
+            gens = [gens[r] for r in keep]
+            live = [live[r] for r in keep]
+    record(list(range(len(live))), step)
+    return TrainResult(**out)
 
-    return TrainResult(
-        best_value=best.cpu().numpy().astype(float),
-        best_step=best_step.cpu().numpy(),
-        steps_run=stop_step.clamp_max(step).cpu().numpy(),
-        train_objective=best_train.cpu().numpy().astype(float),
-    )
+
+def _select_members(
+    critic: BatchedMLP,
+    opt: torch.optim.Optimizer,
+    optimiser: Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer],
+    objective: Objective,
+    index: torch.Tensor,
+) -> torch.optim.Optimizer:
+    """Keep only the members ``index`` of the critic and the objective; return the optimiser.
+
+    The new optimiser holds the old one's per-member state (Adam moments) sliced to ``index``,
+    and its step count, so the kept members continue exactly where they were.
+    """
+    old = critic.n_members
+    states = [opt.state[p] for p in critic.parameters()]
+    critic.select_members(index)
+    new_opt = optimiser(critic.parameters())
+    for p, state in zip(critic.parameters(), states, strict=True):
+        new_opt.state[p] = {
+            # every per-member tensor has the members on dim 0; the step count is a scalar
+            key: value[index] if value.dim() > 0 and value.shape[0] == old else value
+            for key, value in state.items()
+        }
+    objective.select_members(index)
+    return new_opt
 
 
 def _draw_minibatches(
@@ -243,23 +302,28 @@ def _draw_minibatches(
     n_p: int,
     n_q: int,
     with_uniform: bool,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """Draw ``steps`` minibatches per member from that member's own generator.
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Draw ``steps`` minibatches per member, each from that member's own generator.
 
-    Returns row indices into the P and Q training samples, [E, steps, batch] each, and, if
-    asked, uniforms [E, steps, batch, 1]; member e's draws do not depend on E.
+    Returns rows of the flattened ``[E * (n_p + n_q), d]`` training table, shape
+    [steps, E * 2 * batch] (member-major; per member ``batch`` P rows then ``batch`` Q rows,
+    drawn with replacement), and, if asked, uniforms [steps, E, batch, 1]. Member e's draws do
+    not depend on E.
     """
     device = generators[0].device
-    idx_p, idx_q, uniform = [], [], []
-    for g in generators:
-        idx_p.append(torch.randint(n_p, (steps, batch), generator=g, device=device))
-        idx_q.append(torch.randint(n_q, (steps, batch), generator=g, device=device))
+    width = n_p + n_q
+    rows, uniform = [], []
+    for e, g in enumerate(generators):
+        idx_p = torch.randint(n_p, (steps, batch), generator=g, device=device)
+        idx_q = torch.randint(n_q, (steps, batch), generator=g, device=device)
+        rows.append(torch.cat([idx_p, idx_q + n_p], dim=1) + e * width)
         if with_uniform:
             uniform.append(torch.rand(steps, batch, 1, generator=g, device=device))
-    return torch.stack(idx_p), torch.stack(idx_q), torch.stack(uniform) if with_uniform else None
+    stacked_uniform = torch.stack(uniform, dim=1) if with_uniform else None
+    return torch.stack(rows, dim=1).view(steps, -1), stacked_uniform
 
 
-def _clip_per_member(params: Sequence[torch.Tensor], max_norm: float) -> None:
+def _clip_per_member(params: Iterable[torch.Tensor], max_norm: float) -> None:
     """Scale each member's gradient (dim 0 of every parameter) to Euclidean norm <= max_norm.
 
     Per member, not global: a global norm would couple the members of an ensemble.
@@ -271,9 +335,15 @@ def _clip_per_member(params: Sequence[torch.Tensor], max_norm: float) -> None:
         g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
 
 
-def _raise_if_diverged(label: str, seeds: Sequence[int], bad_step: list[int], step: int) -> None:
-    """Raise :class:`TrainingDivergedError` for the first member with ``bad_step >= 0``."""
-    for member, first in enumerate(bad_step):
+def _raise_if_diverged(
+    label: str, seeds: Sequence[int], live: Sequence[int], bad_step: list[int], step: int
+) -> None:
+    """Raise :class:`TrainingDivergedError` for the first row with ``bad_step >= 0``.
+
+    ``live[row]`` is the row's original member index, the one the message names.
+    """
+    for row, first in enumerate(bad_step):
+        member = live[row]
         if first >= 0:
             raise TrainingDivergedError(
                 f"{label}: training diverged in ensemble member {member} (seed {seeds[member]}): "

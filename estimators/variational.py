@@ -22,9 +22,9 @@ from reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
 
 AUTO_OUTPUT_BOUND = 40.0
 r"""Default smooth clamp of the critic's raw output :math:`V` where the table has exponential
-tails. :math:`V` is on the scale of the log density ratio at the optimum (for KL,
-:math:`T^* = 1 + \log(p/q)`), so 40 nats leaves room for KL ~ 10 scenarios while
-:math:`e^{40} \approx 2\cdot 10^{17}` and its square stay inside float32."""
+tails, and for the Donsker-Varadhan bound. :math:`V` is on the scale of the log density ratio
+at the optimum (for KL, :math:`T^* = 1 + \log(p/q)`), so 40 nats leaves room for KL ~ 10
+scenarios while :math:`e^{40} \approx 2\cdot 10^{17}` and its square stay inside float32."""
 
 _EXPONENTIAL_TAILS = frozenset({"kl", "reverse_kl", "hellinger", "jeffreys"})
 r"""Table entries whose activation or :math:`f^*(g_f(v))` grows like :math:`e^{|v|}` and so
@@ -50,20 +50,19 @@ class FGANObjective:
         return self.div.activation(v_p).mean(1) - self.div.conjugate_of_activation(v_q).mean(1)
 
     def train_terms(
-        self,
-        critic: BatchedMLP,
-        x_p: torch.Tensor,
-        x_q: torch.Tensor,
-        uniform: torch.Tensor | None,
+        self, critic: BatchedMLP, x: torch.Tensor, uniform: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(bound, bound)`` on a minibatch (one forward pass over both samples)."""
-        v_p, v_q = critic(torch.cat([x_p, x_q], dim=1)).split([x_p.shape[1], x_q.shape[1]], 1)
+        """Return ``(bound, bound)`` on a joint minibatch (P rows first, then as many Q rows)."""
+        v_p, v_q = critic(x).chunk(2, dim=1)
         value = self.bound(v_p, v_q)
         return value, value
 
     def evaluate(self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor) -> torch.Tensor:
         """Return the bound on full held-out samples."""
         return self.bound(critic_outputs(critic, x_p), critic_outputs(critic, x_q))
+
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep members ``index`` (stateless: nothing to do)."""
 
 
 class DVObjective:
@@ -93,14 +92,13 @@ class DVObjective:
         return v_p.mean(1) - (torch.logsumexp(v_q, dim=1) - math.log(v_q.shape[1]))
 
     def train_terms(
-        self,
-        critic: BatchedMLP,
-        x_p: torch.Tensor,
-        x_q: torch.Tensor,
-        uniform: torch.Tensor | None,
+        self, critic: BatchedMLP, x: torch.Tensor, uniform: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(surrogate, bound)``; the surrogate carries the MINE gradient correction."""
-        v_p, v_q = critic(torch.cat([x_p, x_q], dim=1)).split([x_p.shape[1], x_q.shape[1]], 1)
+        """Return ``(surrogate, bound)``; the surrogate carries the MINE gradient correction.
+
+        ``x`` is a joint minibatch: P rows first, then as many Q rows.
+        """
+        v_p, v_q = critic(x).chunk(2, dim=1)
         value = self.bound(v_p, v_q)
         if self.ma_rate is None:
             return value, value
@@ -119,6 +117,11 @@ class DVObjective:
     def evaluate(self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor) -> torch.Tensor:
         """Return the DV bound on full held-out samples."""
         return self.bound(critic_outputs(critic, x_p), critic_outputs(critic, x_q))
+
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep the moving averages of the members ``index`` only."""
+        if self._log_ma is not None:
+            self._log_ma = self._log_ma[index]
 
 
 def _resolve_output_bound(value: float | str | None, exponential_tails: bool) -> float | None:
@@ -165,16 +168,17 @@ class FGANEstimator(NeuralEstimator):
     output_bound : float, "auto" or None
         Smooth clamp :math:`b \tanh(V/b)` of the raw critic output. ``"auto"``:
         :data:`AUTO_OUTPUT_BOUND` (40) for divergences with exponential tails (kl, reverse_kl,
-        hellinger, jeffreys) under the f-GAN bound, none otherwise.
+        hellinger, jeffreys) and for ``bound="dv"``, none otherwise.
 
     Notes
     -----
-    Defaults (shared with :class:`DVEstimator`, :class:`NWJEstimator`; see
-    :class:`~estimators.neural.NeuralEstimator`): MLP 2 x 128 ReLU, Adam lr 1e-3, batch 512,
-    at most 2000 steps, held-out evaluation every 50 steps, patience 10 evaluations,
-    per-member gradient-norm clip 1.0, 20% held out, per-coordinate standardisation.
+    Defaults (shared with :class:`DVEstimator`, :class:`NWJEstimator`; measurements in
+    :class:`~estimators.neural.NeuralEstimator`): MLP 2 x 64 ELU, AdamW lr 1e-3 with
+    decoupled weight decay 1.0, batch 512, at most 2000 steps, held-out evaluation every 50
+    steps, patience 10 evaluations, per-member gradient-norm clip 1.0, 20% held out,
+    per-coordinate standardisation.
     The estimate is the best held-out value over the evaluations, so early stopping selects on
-    the split it reports on.
+    the split it reports on (measured bias below 0.006 nats, see there).
     """
 
     bound: str = "fgan"
@@ -196,12 +200,12 @@ class FGANEstimator(NeuralEstimator):
     def _build(
         self, generators: Sequence[torch.Generator], dim: int
     ) -> tuple[BatchedMLP, FGANObjective | DVObjective]:
+        exp_tails = self.bound == "dv" or self.divergence in _EXPONENTIAL_TAILS
+        critic = self._critic(
+            generators, dim, output_bound=_resolve_output_bound(self.output_bound, exp_tails)
+        )
         if self.bound == "dv":
-            bound = _resolve_output_bound(self.output_bound, False)
-            return self._critic(generators, dim, output_bound=bound), DVObjective()
-        exp_tails = self.divergence in _EXPONENTIAL_TAILS
-        bound = _resolve_output_bound(self.output_bound, exp_tails)
-        critic = self._critic(generators, dim, output_bound=bound)
+            return critic, DVObjective()
         return critic, FGANObjective(get_divergence(self.divergence))
 
 
@@ -216,9 +220,8 @@ class DVEstimator(NeuralEstimator):
     r"""Donsker-Varadhan (MINE) estimator of KL, :math:`\sup_T E_P[T] - \log E_Q[e^T]`.
 
     Belghazi et al. (2018), MINE, eq. 10 (the bound) and Sec. 3.2 (the bias-corrected gradient,
-    ``ma_rate``); Donsker & Varadhan (1983). The critic :math:`T` is an unbounded MLP output
-    (the bound is shift-invariant and computed with ``logsumexp``); the estimate is the bound
-    on the held-out split.
+    ``ma_rate``); Donsker & Varadhan (1983). The bound is computed with ``logsumexp``; the
+    estimate is the bound on the held-out split.
 
     Attributes
     ----------
@@ -228,16 +231,22 @@ class DVEstimator(NeuralEstimator):
         Rate :math:`\alpha` of MINE's moving average of :math:`\mathbb{E}_Q[e^T]` for the
         gradient; ``None`` (default) uses the plain minibatch gradient. MINE uses a small
         rate such as 0.01.
-    output_bound : float or None
-        Optional smooth clamp of :math:`T` (none by default).
+    output_bound : float, "auto" or None
+        Smooth clamp :math:`b \tanh(T/b)`; ``"auto"`` = :data:`AUTO_OUTPUT_BOUND` (40).
 
     Notes
     -----
-    Training defaults as in :class:`FGANEstimator`.
+    Training defaults as in :class:`FGANEstimator`. Why the DV critic is clamped although
+    ``logsumexp`` cannot overflow: the plug-in :math:`\log \overline{e^T}_Q` is biased low
+    (Jensen), badly so when :math:`e^T` is heavy-tailed under Q, and nearly separable samples
+    let the critic grow where the held-out Q sample has no points. Measured at KL = 10
+    (2-D, n = 2000, one seed): 5998 nats unclamped, 34 at b = 40 (f-GAN/NWJ: 8.4). DV values
+    far above :math:`\log m` are not certifiable from m held-out points (McAllester & Stratos
+    2020), so at large KL read this estimator as unreliable, not as accurate.
     """
 
     ma_rate: float | None = None
-    output_bound: float | None = None
+    output_bound: float | str | None = "auto"
 
     kind = "dv"
 
@@ -246,12 +255,12 @@ class DVEstimator(NeuralEstimator):
         _require_kl(self)
         if self.ma_rate is not None and not 0 < self.ma_rate <= 1:
             raise ValueError(f"ma_rate must lie in (0, 1] or be None, got {self.ma_rate}")
-        _resolve_output_bound(self.output_bound, False)
+        _resolve_output_bound(self.output_bound, True)
 
     def _build(
         self, generators: Sequence[torch.Generator], dim: int
     ) -> tuple[BatchedMLP, DVObjective]:
-        bound = _resolve_output_bound(self.output_bound, False)
+        bound = _resolve_output_bound(self.output_bound, True)
         return self._critic(generators, dim, output_bound=bound), DVObjective(self.ma_rate)
 
 

@@ -43,19 +43,16 @@ class W1Objective:
         self.needs_uniform = lipschitz == "gp"
 
     def train_terms(
-        self,
-        critic: BatchedMLP,
-        x_p: torch.Tensor,
-        x_q: torch.Tensor,
-        uniform: torch.Tensor | None,
+        self, critic: BatchedMLP, x: torch.Tensor, uniform: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``(objective - penalty, objective)`` on a minibatch."""
+        """Return ``(objective - penalty, objective)`` on a joint minibatch (P rows, then Q)."""
         if uniform is None:
-            v_p, v_q = critic(torch.cat([x_p, x_q], dim=1)).split([x_p.shape[1], x_q.shape[1]], 1)
+            v_p, v_q = critic(x).chunk(2, dim=1)
             value = v_p.mean(1) - v_q.mean(1)
             return value, value
+        x_p, x_q = x.chunk(2, dim=1)
         x_hat = (uniform * x_p + (1.0 - uniform) * x_q).requires_grad_(True)
-        v_p, v_q, v_hat = critic(torch.cat([x_p, x_q, x_hat], dim=1)).chunk(3, dim=1)
+        v_p, v_q, v_hat = critic(torch.cat([x, x_hat], dim=1)).chunk(3, dim=1)
         # Rows are independent, so the gradient of the sum is each row's own input gradient.
         (grad,) = torch.autograd.grad(v_hat.sum(), x_hat, create_graph=True)
         penalty = (grad.norm(dim=2) - 1.0).square().mean(1)
@@ -68,6 +65,9 @@ class W1Objective:
         if self.lipschitz == "gp":
             return value
         return value / critic.lipschitz_bound()
+
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep members ``index`` (stateless: nothing to do)."""
 
 
 @register_estimator(
@@ -96,19 +96,48 @@ class W1CriticEstimator(NeuralEstimator):
         a lower bound of W1 up to sampling error; ``"gp"`` only penalises, so its critic can be
         slightly steeper than 1 and its value can exceed W1 slightly.
     gp_weight : float
-        :math:`\lambda` of the gradient penalty (10, as in Gulrajani et al. 2017).
+        :math:`\lambda` of the gradient penalty (50; Gulrajani et al. 2017 use 10, see below).
     clip_value : float
         Clipping range :math:`c` of the weights (0.01, as in Arjovsky et al. 2017).
+    steps : int
+        At most 4000 steps (twice the f-divergence default: the penalised critic converges
+        more slowly; early stopping usually ends sooner).
+    weight_decay : float
+        0: the Lipschitz constraint already limits the critic (measured without decay).
 
     Notes
     -----
     Inputs are centred and divided by one scalar (the pooled training RMS standard deviation);
     W1 is translation invariant and 1-homogeneous, so the estimate is multiplied back by it.
+
+    Defaults chosen by measurement (CPU, float32, 4 seeds, means; ELU 2 x 64, Adam 1e-3, batch
+    512, patience 10 x 50 steps). Two scenarios with exact W1: a translation
+    N(e_1, I_5) vs N(0, I_5), n = 4000 (W1 = 1, linear optimal critic), and a dilation
+    N(0, 4 I_2) vs N(0, I_2), n = 4000 (W1 = sqrt(pi/2) = 1.2533, optimal critic |x|):
+
+    ==================  ===========  ============
+    method              translation  dilation
+    ==================  ===========  ============
+    gp, lambda = 10     1.085        1.347
+    gp, lambda = 20     1.045        1.298
+    gp, lambda = 50     1.023        1.267
+    spectral            1.005        0.400
+    clip, c = 0.01      0.604        --
+    clip, c = 0.1       0.822        0.226
+    ==================  ===========  ============
+
+    (SD over seeds 0.02-0.04.) A soft penalty lets the critic grow steeper than 1 where it is
+    weakly enforced, and more so at small lambda, hence lambda = 50. Spectral normalisation is
+    exact for a linear critic but a norm-constrained ReLU/ELU network cannot represent |x|
+    with slope 1 (the layer-wise constraint attenuates it; cf. Anil, Lucas & Grosse 2019),
+    and clipping is looser still after its Lipschitz normalisation; both stay lower bounds.
     """
 
     lipschitz: str = "gp"
-    gp_weight: float = 10.0
+    gp_weight: float = 50.0
     clip_value: float = 0.01
+    steps: int = 4000
+    weight_decay: float = 0.0
 
     kind = "w1_critic"
     isotropic_scaling = True

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 from typing import Any
@@ -157,7 +158,12 @@ def main() -> None:
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
 
-    results: dict[str, Any] = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    # Timings on a shared machine: record its load so that contended runs can be recognised.
+    results: dict[str, Any] = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "loadavg_1min_start": os.getloadavg()[0],
+    }
     if "ensemble" in args.sections:
         results["ensemble"] = bench_ensemble(args.members, args.ensemble_n, args.repeats)
     if "accuracy" in args.sections:
@@ -165,7 +171,11 @@ def main() -> None:
     if "naive" in args.sections:
         results["naive"] = bench_naive(min(args.seeds, 3))
 
-    print(f"torch {results['torch']}, {results['threads']} threads")
+    results["loadavg_1min_end"] = os.getloadavg()[0]
+    print(
+        f"torch {results['torch']}, {results['threads']} threads, load average "
+        f"{results['loadavg_1min_start']:.2f} -> {results['loadavg_1min_end']:.2f}"
+    )
     for section, table in results.items():
         if isinstance(table, dict):
             print(f"\n[{section}]")

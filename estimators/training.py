@@ -1,7 +1,7 @@
 """The batched training loop shared by every neural critic.
 
 E critics (stacked in one :class:`~estimators.critic.BatchedMLP`) are trained together by
-minibatch Adam ascent on their objective, each member on its own data, minibatches and (through
+minibatch AdamW ascent on their objective, each member on its own data, minibatches and (through
 per-member gradient clipping and early stopping) its own schedule. Everything per step stays on
 the device; the host synchronises once per evaluation, every ``eval_every`` steps, to run the
 early-stopping and divergence checks (and the optional progress callback).
@@ -61,7 +61,7 @@ class TrainConfig:
     batch_size : int
         Rows drawn (with replacement) from each training sample per step.
     lr : float
-        Adam learning rate.
+        AdamW learning rate.
     eval_every : int
         Steps between held-out evaluations (and host synchronisations).
     patience : int or None

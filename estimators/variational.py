@@ -179,6 +179,13 @@ class FGANEstimator(NeuralEstimator):
     per-coordinate standardisation.
     The estimate is the best held-out value over the evaluations, so early stopping selects on
     the split it reports on (measured bias below 0.006 nats, see there).
+
+    Measured with the defaults on every table entry (1-D, P = N(1, 1), Q = N(0, 1),
+    n = 8000 per side, 4 seeds; truth by quadrature of the table's perspective), bias / SD:
+    kl -0.024 / 0.050, reverse_kl -0.030 / 0.066, js -0.006 / 0.012, tv -0.023 / 0.026,
+    chi2 -0.18 / 0.20 (truth 1.72), hellinger -0.012 / 0.026, jeffreys -0.062 / 0.108,
+    gan -0.011 / 0.023. All below the truth, as a lower bound evaluated on held-out data
+    should be; the SD is mostly the held-out sampling noise of the bound itself.
     """
 
     bound: str = "fgan"

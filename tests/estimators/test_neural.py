@@ -226,18 +226,19 @@ def test_every_table_divergence_trains_to_a_finite_bound(name: str) -> None:
     assert value < truth + (2.0 if name == "chi2" else 0.5)
 
 
-# 4 x the SD of the mean of two estimates, from the SD of one estimate measured over 4 seeds
-# (1-D, n = 8000 per side, defaults): kl 0.054, reverse_kl 0.067, js 0.012, tv 0.027,
-# chi2 0.49, hellinger 0.026, jeffreys 0.115, gan 0.024.
+# |bias| + 3 x the SD of the mean of two estimates, from 4 seeds (1-D, n = 8000 per side,
+# defaults): bias / SD of one estimate: kl -0.024 / 0.050, reverse_kl -0.030 / 0.066,
+# js -0.006 / 0.012, tv -0.023 / 0.026, chi2 -0.18 / 0.20, hellinger -0.012 / 0.026,
+# jeffreys -0.062 / 0.108, gan -0.011 / 0.023 (every bias negative: lower bounds).
 TABLE_TOLERANCE = {
-    "kl": 0.15,
-    "reverse_kl": 0.19,
-    "js": 0.034,
-    "tv": 0.076,
-    "chi2": 1.4,
-    "hellinger": 0.073,
-    "jeffreys": 0.33,
-    "gan": 0.068,
+    "kl": 0.13,
+    "reverse_kl": 0.17,
+    "js": 0.031,
+    "tv": 0.077,
+    "chi2": 0.6,
+    "hellinger": 0.067,
+    "jeffreys": 0.29,
+    "gan": 0.061,
 }
 
 

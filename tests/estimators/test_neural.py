@@ -65,6 +65,9 @@ def test_kinds_registered_with_their_divergences() -> None:
         ("w1_critic", "w1", {"lipschitz": "orthogonal"}),
         ("dv", "kl", {"ma_rate": 0.0}),
         ("fgan", "kl", {"holdout": 1.0}),
+        ("fgan", "kl", {"folds": 0}),
+        ("fgan", "kl", {"folds": 2.5}),
+        ("fgan", "kl", {"folds": 3}),  # 4 rows per side cannot make 3 folds of >= 1 + training
         ("fgan", "kl", {"hidden": ()}),
         ("fgan", "kl", {"activation": "gelu"}),
         ("fgan", "kl", {"lr": 0.0}),
@@ -133,6 +136,27 @@ def test_same_seed_same_number_and_details() -> None:
     assert c.estimate(x_p, x_q) != a.estimate(x_p, x_q)
 
 
+def test_cross_fitting_holds_every_row_out_once() -> None:
+    from estimators.neural import _split
+
+    x = np.arange(23.0)[:, None]
+    perm = np.random.default_rng(0).permutation(23)
+    held = [_split(x, perm, k, 23 // 5) for k in range(5)]
+    held_rows = np.concatenate([h for _, h in held])[:, 0]
+    assert sorted(held_rows) == sorted(perm[:20])  # 5 folds of 4; the 3 left over only train
+    for train, h in held:
+        assert len(train) == 19
+        assert not set(train[:, 0]) & set(h[:, 0])
+    x_p, x_q = gaussian_pair(103, MU_2D, seed=3)
+    est = make_estimator("fgan", divergence="kl", folds=4, **QUICK)
+    value = est.estimate(x_p, x_q)
+    details = est.last_details
+    assert details["n_held_out"] == (100, 100)
+    assert details["n_train"] == (78, 78)
+    assert len(details["held_out_objective"]) == 4
+    assert value == pytest.approx(np.mean(details["held_out_objective"]), rel=1e-12)
+
+
 def test_torch_input_gives_the_numpy_result() -> None:
     x_p, x_q = gaussian_pair(400, MU_2D, seed=2)
     est = make_estimator("nwj", divergence="kl", **QUICK)
@@ -148,6 +172,8 @@ def test_torch_input_gives_the_numpy_result() -> None:
         ("w1_critic", "w1", {"lipschitz": "gp"}),
         ("w1_critic", "w1", {"lipschitz": "spectral"}),
         ("w1_critic", "w1", {"lipschitz": "clip"}),
+        ("fgan", "kl", {"folds": 3}),
+        ("w1_critic", "w1", {"lipschitz": "gp", "folds": 2}),
     ],
 )
 def test_ensemble_equals_members_run_one_by_one(kind: str, divergence: str, config: dict) -> None:
@@ -162,7 +188,7 @@ def test_ensemble_equals_members_run_one_by_one(kind: str, divergence: str, conf
     for e, s in enumerate(seeds):
         est = make_estimator(kind, divergence=divergence, seed=s, **settings)
         singles.append(est.estimate(x_p[e], x_q[e]))
-        steps.append(est.last_details["steps_run"][0])
+        steps.extend(est.last_details["steps_run"])  # one entry per fold critic
     # Same arithmetic per member; only the batched matmul's float32 round-off may differ
     # (measured: at most 3e-6).
     np.testing.assert_allclose(many, singles, rtol=0, atol=1e-4)

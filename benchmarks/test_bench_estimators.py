@@ -75,7 +75,7 @@ ENSEMBLE_SETTINGS = {
     # A fixed step count (no early stopping) so both sides do the same number of optimiser
     # steps per member: the ratio is then throughput alone. 300 steps keep the 16 sequential
     # default-size fits near 15 s on a 2-core CPU (one torch thread).
-    "mlp128x128-batch512": {"steps": 300, "patience": None},
+    "default-critic-batch512": {"steps": 300, "patience": None},
     # A small critic, where per-step overhead (Python, kernel launches) rather than arithmetic
     # dominates: the regime in which batching members pays off even on a CPU.
     "mlp32x32-batch128": {

@@ -21,10 +21,10 @@ import numpy as np
 import estimators
 import reference
 from verify.cache import Cache, write_json_atomic
-from verify.certify import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
+from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
 from verify.progress import ProgressBar
 from verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
-from verify.sweep import sweep
+from verify.sweeps import sweep
 
 DEFAULT_CACHE = ".verify-cache"
 

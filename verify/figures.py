@@ -1,6 +1,6 @@
 """Figures of a convergence report: estimate versus n, RMSE versus n, and the breakdown ladder.
 
-Each function draws one PNG from :class:`~verify.sweep.SweepResult` objects and returns its path.
+Each function draws one PNG from :class:`~verify.sweeps.SweepResult` objects and returns its path.
 Drawing uses matplotlib's Agg backend (no display needed) and only the numbers in the results,
 so a report regenerated from ``results.json`` draws the same figures.
 """
@@ -22,8 +22,8 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, NullLocator
 from PIL import Image
 
-from verify.certify import Rules
-from verify.sweep import SweepResult
+from verify.certificates import Rules
+from verify.sweeps import SweepResult
 
 DPI = 100
 """Resolution of every PNG: small files that stay sharp in a browser at 100% zoom."""

@@ -7,7 +7,7 @@ installed. It provides the fixture ``certify_estimator`` and the command-line op
     def test_my_kl_estimator(certify_estimator):
         certify_estimator(my_estimator, "kl", scenarios=["gauss2d-kl0.5"])
 
-The fixture runs :func:`verify.certify.certify`; when the estimator is not certified the test
+The fixture runs :func:`verify.certify`; when the estimator is not certified the test
 fails with the certificate's table as its message, and the certificate's JSON is attached to the
 test report's ``user_properties`` (so ``--junitxml`` carries it). Outside a fixture,
 :func:`assert_certified` does the same.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from verify.certify import Certificate
+    from verify.certificates import Certificate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,11 +32,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def assert_certified(estimator: Any, divergence: str, **kwargs: Any) -> Certificate:
-    """Certify ``estimator`` (see :func:`verify.certify.certify` for the keywords).
+    """Certify ``estimator`` (see :func:`verify.certify` for the keywords).
 
     Returns the certificate when certified; otherwise fails the current test with its table.
     """
-    from verify.certify import certify
+    from verify.certificates import certify
 
     cert = certify(estimator, divergence, **kwargs)
     if not cert.passed:
@@ -53,7 +53,7 @@ def certify_estimator(request: pytest.FixtureRequest) -> Callable[..., Certifica
     cache = request.config.getoption("--verify-cache")
 
     def run(estimator: Any, divergence: str, **kwargs: Any) -> Certificate:
-        from verify.certify import certify
+        from verify.certificates import certify
 
         kwargs.setdefault("cache", cache)
         cert = certify(estimator, divergence, **kwargs)

@@ -1,8 +1,9 @@
 """Convergence reports: ``python -m verify report``, the suite's main output.
 
 A report runs every estimator of a *preset* over a ladder of sample sizes and seeds on scenarios
-with exact values (through :func:`verify.sweep.sweep`, so runs are cached and an interrupted
-report resumes), judges each sweep with the certificate rules (:func:`verify.certify.judge`), runs
+with exact values (through :func:`verify.sweep`, so runs are cached and an interrupted
+report resumes), judges each sweep with the certificate rules
+(:func:`verify.certificates.judge`), runs
 the breakdown ladder (:data:`verify.scenarios.LADDER`: KL 0.1 to 10 nats at one n) and writes to
 ``reports/<name>/``:
 
@@ -43,11 +44,11 @@ from typing import Any
 
 import estimators
 from verify.cache import Cache, library_versions, write_json_atomic
-from verify.certify import DEFAULT_SEEDS, DEFAULT_SIZES, RuleResult, Rules, judge
+from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, RuleResult, Rules, judge
 from verify.cli import DEFAULT_CACHE
 from verify.progress import ProgressBar
 from verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1
-from verify.sweep import Progress, SweepResult, sweep
+from verify.sweeps import Progress, SweepResult, sweep
 
 FORMAT = "divergence-verify report"
 FORMAT_VERSION = 1
@@ -427,7 +428,7 @@ class SummaryRow:
     failures : int
         Runs that raised or returned a non-finite value (over all sizes).
     rules : tuple of RuleResult
-        The certificate rules' verdicts (:func:`verify.certify.judge`).
+        The certificate rules' verdicts (:func:`verify.certificates.judge`).
     """
 
     estimator: str
@@ -719,7 +720,7 @@ def _how_to_read(data: ReportData) -> str:
 
 
 def _rules_line(rules: Rules) -> str:
-    return (f"Rules (verify.certify.Rules): tolerance = {rules.atol:g} + {rules.rtol:g}·|truth|; "
+    return (f"Rules (verify.Rules): tolerance = {rules.atol:g} + {rules.rtol:g}·|truth|; "
             f"RMSE allowed {rules.spread_factor:g}·tolerance; slope at most {rules.max_slope:g} "
             f"unless RMSE < {rules.floor_fraction:g}·tolerance; {rules.confidence:.0%} "
             "Student-t intervals.")

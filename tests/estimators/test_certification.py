@@ -8,7 +8,7 @@ neural critics and are marked ``slow``.
 import pytest
 
 from estimators import make_estimator
-from verify.certify import certify
+from verify.certificates import certify
 
 SIZES = [250, 500, 1000, 2000, 4000]
 

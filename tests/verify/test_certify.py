@@ -16,7 +16,7 @@ from tests.verify._estimators import (
     non_shrinking_noise,
     sometimes_nan,
 )
-from verify.certify import Rules, certify
+from verify.certificates import Rules, certify
 
 
 def failed_rules(cert):
@@ -81,7 +81,7 @@ def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
 
 
 def test_predicted_slope_se_of_the_default_design():
-    from verify.certify import DEFAULT_SEEDS, DEFAULT_SIZES, predicted_slope_se
+    from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, predicted_slope_se
 
     # 1/sqrt(16) / sqrt(sum of squared log deviations over 250..4000) = 0.25 / 2.19.
     assert predicted_slope_se(DEFAULT_SIZES, DEFAULT_SEEDS) == pytest.approx(0.114, abs=1e-3)

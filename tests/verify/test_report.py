@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import verify.report as report
-import verify.sweep
-from verify.certify import RuleResult, Rules
+import verify.sweeps
+from verify.certificates import RuleResult, Rules
 from verify.cli import main
 from verify.report import PRESETS, ReportData, load_results
 
@@ -67,7 +67,7 @@ def test_regenerates_identically_without_running_estimators(
     def no_runs(*args: object, **kwargs: object) -> None:
         raise AssertionError("--from must not run any estimator")
 
-    monkeypatch.setattr(verify.sweep, "sweep", no_runs)
+    monkeypatch.setattr(verify.sweeps, "sweep", no_runs)
     monkeypatch.setattr(report, "sweep", no_runs)
     status = main(["report", "--from", str(smoke / "results.json"), "--out-root",
                    str(tmp_path), "--name", "again", "--quiet"])

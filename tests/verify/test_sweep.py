@@ -10,7 +10,7 @@ from tests.verify._estimators import gaussian_mle_kl
 from verify import cache as cache_module
 from verify.cache import Cache, write_json_atomic
 from verify.stats import fit_rate, size_stats
-from verify.sweep import SweepResult, sweep
+from verify.sweeps import SweepResult, sweep
 
 SIZES = [200, 400, 800]
 SEEDS = [0, 1, 2, 3]

@@ -36,7 +36,7 @@ from typing import Any
 from reference import get_divergence
 from verify.cache import Cache, write_json_atomic
 from verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
-from verify.sweep import Progress, SweepResult, sweep
+from verify.sweeps import Progress, SweepResult, sweep
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
 DEFAULT_SEEDS = 8
@@ -252,7 +252,7 @@ def certify(
     rules : Rules, optional
         Thresholds; defaults documented on :class:`Rules`.
     cache, progress
-        Passed to :func:`verify.sweep.sweep`.
+        Passed to :func:`verify.sweep`.
 
     Returns
     -------

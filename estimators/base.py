@@ -204,12 +204,22 @@ def as_estimator(obj: Any, divergence: str | None = None, name: str | None = Non
 
     Accepts a built-in estimator (returned unchanged), any object with an ``estimate`` method,
     or a plain callable ``(x_p, x_q) -> float``.
+
+    Raises
+    ------
+    ValueError
+        If ``obj`` declares a ``divergence`` other than the one asked for: an estimator of KL
+        must not be judged against the truth of another divergence.
     """
+    declared = getattr(obj, "divergence", None)
+    if divergence is not None and declared is not None and declared != divergence:
+        raise ValueError(
+            f"estimator {getattr(obj, 'name', type(obj).__name__)!r} estimates {declared!r}, "
+            f"not {divergence!r}"
+        )
     if isinstance(obj, BaseEstimator):
         return obj
-    if all(hasattr(obj, a) for a in ("estimate", "name", "divergence")) and (
-        divergence is None or obj.divergence == divergence
-    ):
+    if all(hasattr(obj, a) for a in ("estimate", "name", "divergence")):
         return obj  # already complete: keep its own estimate_many and config, if any
     if hasattr(obj, "estimate") and callable(obj.estimate):
         fn = obj.estimate

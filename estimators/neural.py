@@ -153,16 +153,15 @@ class NeuralEstimator(BaseEstimator):
     def __post_init__(self, progress: ProgressFn | None) -> None:
         self._progress = progress
         self.last_details: dict[str, Any] = {}
-        self.hidden = tuple(int(h) for h in self.hidden)
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError(
-                f"hidden must be a non-empty tuple of positive widths, got {self.hidden}"
-            )
-        for name in ("steps", "batch_size", "eval_every"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        if self.patience is not None and self.patience < 1:
-            raise ValueError(f"patience must be a positive integer or None, got {self.patience}")
+        hidden = tuple(self.hidden)
+        if not hidden or not all(_is_positive_int(h) for h in hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}")
+        self.hidden = tuple(int(h) for h in hidden)
+        for name in ("steps", "batch_size", "eval_every", "folds"):
+            if not _is_positive_int(getattr(self, name)):
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if self.patience is not None and not _is_positive_int(self.patience):
+            raise ValueError(f"patience must be a positive integer or None, got {self.patience!r}")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
         if self.grad_clip is not None and not self.grad_clip > 0:
@@ -171,8 +170,6 @@ class NeuralEstimator(BaseEstimator):
             raise ValueError(f"weight_decay must be non-negative, got {self.weight_decay}")
         if not 0 < self.holdout < 1:
             raise ValueError(f"holdout must lie in (0, 1), got {self.holdout}")
-        if isinstance(self.folds, bool) or int(self.folds) != self.folds or self.folds < 1:
-            raise ValueError(f"folds must be a positive integer, got {self.folds!r}")
         resolve_device(self.device)
 
     # -- what a subclass provides -------------------------------------------------------------
@@ -301,6 +298,11 @@ class NeuralEstimator(BaseEstimator):
     ) -> BatchedMLP:
         """Build the stacked critic with this estimator's architecture and extra ``options``."""
         return BatchedMLP(generators, dim, self.hidden, self.activation, **options)
+
+
+def _is_positive_int(value: object) -> bool:
+    # A setting such as steps=10.5 or batch_size=True is a mistake, not something to truncate.
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def _child_generator(parent: torch.Generator) -> torch.Generator:

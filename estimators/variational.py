@@ -26,13 +26,6 @@ tails, and for the Donsker-Varadhan bound. :math:`V` is on the scale of the log 
 at the optimum (for KL, :math:`T^* = 1 + \log(p/q)`), so 40 nats leaves room for KL ~ 10
 scenarios while :math:`e^{40} \approx 2\cdot 10^{17}` and its square stay inside float32."""
 
-_EXPONENTIAL_TAILS = frozenset({"kl", "reverse_kl", "hellinger", "jeffreys"})
-r"""Table entries whose activation or :math:`f^*(g_f(v))` grows like :math:`e^{|v|}` and so
-overflows float32 near :math:`|v| \approx 88`: KL (:math:`e^{v-1}`), reverse KL
-(:math:`-e^{-v}`), squared Hellinger (:math:`e^{v}-1`, :math:`1-e^{-v}`) and Jeffreys (whose
-conjugate grows like :math:`e^{t-1}`). The others are softplus-, tanh- or polynomial-tailed."""
-
-
 class FGANObjective:
     r"""f-GAN bound of E critics: :math:`\bar{g_f(V)}_P - \bar{f^*(g_f(V))}_Q` per member.
 
@@ -207,7 +200,7 @@ class FGANEstimator(NeuralEstimator):
     def _build(
         self, generators: Sequence[torch.Generator], dim: int
     ) -> tuple[BatchedMLP, FGANObjective | DVObjective]:
-        exp_tails = self.bound == "dv" or self.divergence in _EXPONENTIAL_TAILS
+        exp_tails = self.bound == "dv" or get_divergence(self.divergence).exponential_tails
         critic = self._critic(
             generators, dim, output_bound=_resolve_output_bound(self.output_bound, exp_tails)
         )
@@ -260,8 +253,9 @@ class DVEstimator(NeuralEstimator):
     def __post_init__(self, progress: object) -> None:
         super().__post_init__(progress)
         _require_kl(self)
-        if self.ma_rate is not None and not 0 < self.ma_rate <= 1:
-            raise ValueError(f"ma_rate must lie in (0, 1] or be None, got {self.ma_rate}")
+        if self.ma_rate is not None and not 0 < self.ma_rate < 1:
+            # A rate of 1 would keep no average: the plain minibatch gradient (ma_rate=None).
+            raise ValueError(f"ma_rate must lie in (0, 1) or be None, got {self.ma_rate}")
         _resolve_output_bound(self.output_bound, True)
 
     def _build(

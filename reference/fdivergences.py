@@ -77,6 +77,10 @@ class FDivergence:
         Whether :math:`D_f(P\|Q) = D_f(Q\|P)` for all P, Q.
     source : str
         Where the formulas come from.
+    exponential_tails : bool
+        Whether :math:`g_f(v)` or :math:`f^*(g_f(v))` grows like :math:`e^{|v|}`, and so
+        overflows float32 near :math:`|v| \approx 88`; a critic on the device then needs its
+        raw output bounded. The others are softplus-, tanh- or polynomial-tailed.
     """
 
     name: str
@@ -94,6 +98,7 @@ class FDivergence:
     log_perspective: Callable[[Array, Array], Array]
     symmetric: bool
     source: str
+    exponential_tails: bool = False
 
     @property
     def upper_bound(self) -> float:
@@ -139,6 +144,7 @@ KL = FDivergence(
     log_perspective=lambda lp, lq: _exp(lp) * (lp - lq),
     symmetric=False,
     source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Kullback-Leibler'",
+    exponential_tails=True,
 )
 
 
@@ -166,6 +172,7 @@ REVERSE_KL = FDivergence(
     log_perspective=lambda lp, lq: _exp(lq) * (lq - lp),
     symmetric=False,
     source="Nowozin, Cseke & Tomioka (2016), f-GAN, Table 2, 'Reverse KL'",
+    exponential_tails=True,
 )
 
 
@@ -314,6 +321,7 @@ HELLINGER = FDivergence(
     log_perspective=lambda lp, lq: (_exp(0.5 * lp) - _exp(0.5 * lq)) ** 2,
     symmetric=True,
     source="f-GAN (Nowozin et al. 2016) Table 2 'Squared Hellinger'",
+    exponential_tails=True,
 )
 
 
@@ -361,6 +369,7 @@ JEFFREYS = FDivergence(
     log_perspective=lambda lp, lq: (_exp(lp) - _exp(lq)) * (lp - lq),
     symmetric=True,
     source="Jeffreys (1946); f-GAN (Nowozin et al. 2016) Table 2 'Jeffrey'",
+    exponential_tails=True,
 )
 
 

@@ -159,9 +159,7 @@ def sweep(
     SweepResult
     """
     scen = get_scenario(scenario) if isinstance(scenario, str) else scenario
-    est = as_estimator(estimator, divergence=divergence)
-    if getattr(est, "divergence", divergence) != divergence:
-        raise ValueError(f"estimator {est.name!r} estimates {est.divergence!r}, not {divergence!r}")
+    est = as_estimator(estimator, divergence=divergence)  # raises on a divergence mismatch
     truth = scen.truth(divergence)
     if not math.isfinite(truth.value):
         raise ValueError(f"{divergence} is infinite on scenario {scen.name!r}: nothing to estimate")

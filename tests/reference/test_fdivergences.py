@@ -340,3 +340,15 @@ def test_symmetric_flag(name):
     c = float(gap[-1] / (u[-1] - 1.0))
     affine = np.allclose(gap, c * (u - 1.0), rtol=1e-9, atol=1e-9 * float(term_scale(u).max()))
     assert affine == entry.symmetric
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exponential_tails_flag(name):
+    # The flag tells the estimators whether a float32 critic needs its raw output bounded: it
+    # must be set exactly when g_f(v) or f*(g_f(v)) overflows float32 for |v| = 100.
+    div = DIVERGENCES[name]
+    v = torch.tensor([-100.0, 100.0], dtype=torch.float32)
+    overflows = not bool(
+        torch.isfinite(div.activation(v)).all() and torch.isfinite(div.conjugate_of_activation(v)).all()
+    )
+    assert div.exponential_tails == overflows

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from estimators import make_estimator
 from tests.verify._estimators import gaussian_mle_kl
 from verify import cache as cache_module
 from verify.cache import Cache, write_json_atomic
@@ -107,6 +108,13 @@ def test_sweep_rejects_bad_arguments():
         sweep(gaussian_mle_kl, "gauss2d-kl0.5", "kl", [100], 0)
     with pytest.raises(ValueError, match="infinite"):
         sweep(gaussian_mle_kl, "categorical-nested", "reverse_kl", [100], 2)
+
+
+@pytest.mark.parametrize("make", [Counting, lambda: make_estimator("knn", divergence="kl")])
+def test_sweep_refuses_an_estimator_of_another_divergence(make):
+    # An estimator that declares KL must not be judged against the JS truth (nor relabelled).
+    with pytest.raises(ValueError, match="estimates 'kl', not 'js'"):
+        sweep(make(), "gauss2d-kl0.5", "js", [100], 2)
 
 
 def test_size_stats_bias_interval_and_rmse():

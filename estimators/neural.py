@@ -172,6 +172,16 @@ class NeuralEstimator(BaseEstimator):
             raise ValueError(f"holdout must lie in (0, 1), got {self.holdout}")
         resolve_device(self.device)
 
+    def config(self) -> dict[str, Any]:
+        """Return the configuration, with ``estimate_on`` saying which data the estimate uses."""
+        cfg = super().config()
+        cfg["estimate_on"] = (
+            f"held-out split ({self.holdout:g} of each sample; the critic never trained on it)"
+            if self.folds == 1
+            else f"held-out folds ({self.folds}-fold cross-fitting: every row held out once)"
+        )
+        return cfg
+
     # -- what a subclass provides -------------------------------------------------------------
     def _build(
         self, generators: Sequence[torch.Generator], dim: int

@@ -70,6 +70,10 @@ def test_kinds_registered_with_their_divergences() -> None:
         ("fgan", "kl", {"folds": 2.5}),
         ("fgan", "kl", {"folds": 3}),  # 4 rows per side cannot make 3 folds of >= 1 + training
         ("fgan", "kl", {"hidden": ()}),
+        ("fgan", "kl", {"hidden": (8.7,)}),
+        ("fgan", "kl", {"steps": 10.5}),
+        ("fgan", "kl", {"batch_size": True}),
+        ("dv", "kl", {"ma_rate": 1.0}),
         ("fgan", "kl", {"activation": "gelu"}),
         ("fgan", "kl", {"lr": 0.0}),
         ("fgan", "kl", {"device": "tpu"}),
@@ -131,6 +135,7 @@ def test_same_seed_same_number_and_details() -> None:
     assert a.estimate(x_p, x_q) == b.estimate(x_p, x_q)
     assert a.last_details == b.last_details
     assert "held-out" in a.last_details["estimate_on"]
+    assert a.config()["estimate_on"].startswith("held-out split (0.2 of each sample")
     assert a.last_details["n_held_out"] == (120, 120)
     assert a.last_details["n_train"] == (480, 480)
     c = make_estimator("fgan", divergence="kl", seed=8, **QUICK)
@@ -156,6 +161,7 @@ def test_cross_fitting_holds_every_row_out_once() -> None:
     assert details["n_train"] == (78, 78)
     assert len(details["held_out_objective"]) == 4
     assert value == pytest.approx(np.mean(details["held_out_objective"]), rel=1e-12)
+    assert est.config()["estimate_on"].startswith("held-out folds (4-fold cross-fitting")
 
 
 def test_torch_input_gives_the_numpy_result() -> None:
@@ -242,17 +248,6 @@ def test_error_shrinks_with_n() -> None:
     assert errors[1] < errors[0] / 2
 
 
-@pytest.mark.parametrize("name", sorted(DIVERGENCES))
-def test_every_table_divergence_trains_to_a_finite_bound(name: str) -> None:
-    # Quick critic, 1-D: finite, and not above the truth by more than the held-out noise
-    # (SD of one estimate at 100 held-out points is below 0.25 for every entry but chi2).
-    truth = quadrature_1d(name)
-    x_p, x_q = gaussian_pair(500, np.array([1.0]), seed=8)
-    value = make_estimator("fgan", divergence=name, **QUICK).estimate(x_p, x_q)
-    assert math.isfinite(value)
-    assert value < truth + (2.0 if name == "chi2" else 0.5)
-
-
 # |bias| + 3 x the SD of the mean of two estimates, from 4 seeds (1-D, n = 8000 per side,
 # defaults): bias / SD of one estimate: kl -0.024 / 0.050, reverse_kl -0.030 / 0.066,
 # js -0.006 / 0.012, tv -0.023 / 0.026, chi2 -0.18 / 0.20, hellinger -0.012 / 0.026,
@@ -269,7 +264,6 @@ TABLE_TOLERANCE = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(DIVERGENCES))
 def test_every_table_divergence_1d(name: str) -> None:
     # 1-D, P = N(1, 1), Q = N(0, 1), n = 8000 per side, defaults, two seeds averaged.

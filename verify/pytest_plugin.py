@@ -31,14 +31,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cache certification runs in this folder (default: no cache)")
 
 
-def assert_certified(estimator: Any, divergence: str, **kwargs: Any) -> Certificate:
+def assert_certified(
+    estimator: Any, divergence: str, request: pytest.FixtureRequest | None = None, **kwargs: Any
+) -> Certificate:
     """Certify ``estimator`` (see :func:`verify.certify` for the keywords).
 
     Returns the certificate when certified; otherwise fails the current test with its table.
+    With ``request``, the certificate's JSON is attached to the test's ``user_properties``.
     """
     from verify.certificates import certify
 
     cert = certify(estimator, divergence, **kwargs)
+    if request is not None:
+        request.node.user_properties.append(("certificate", cert.to_json(indent=None)))
     if not cert.passed:
         pytest.fail(cert.table(), pytrace=False)
     return cert
@@ -48,18 +53,13 @@ def assert_certified(estimator: Any, divergence: str, **kwargs: Any) -> Certific
 def certify_estimator(request: pytest.FixtureRequest) -> Callable[..., Certificate]:
     """Return ``certify_estimator(estimator, divergence, **certify_kwargs) -> Certificate``.
 
-    The test fails with the certificate's table when the estimator is not certified.
+    The test fails with the certificate's table when the estimator is not certified; runs are
+    cached in ``--verify-cache`` when given.
     """
     cache = request.config.getoption("--verify-cache")
 
     def run(estimator: Any, divergence: str, **kwargs: Any) -> Certificate:
-        from verify.certificates import certify
-
         kwargs.setdefault("cache", cache)
-        cert = certify(estimator, divergence, **kwargs)
-        request.node.user_properties.append(("certificate", cert.to_json(indent=None)))
-        if not cert.passed:
-            pytest.fail(cert.table(), pytrace=False)
-        return cert
+        return assert_certified(estimator, divergence, request, **kwargs)
 
     return run

@@ -1,6 +1,10 @@
 """The pytest plugin: a user's test file certifies an estimator in a few lines (issue 4)."""
 
+from pathlib import Path
+
 pytest_plugins = ["pytester"]
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 USER_TEST = '''
 import numpy as np
@@ -28,3 +32,19 @@ def test_fixture_passes_a_good_estimator_and_fails_a_bad_one_with_the_table(pyte
     result = pytester.runpytest("-q")  # the plugin loads through its pytest11 entry point
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*certificate: <lambda> for kl*", "*NOT CERTIFIED*"])
+
+
+def readme_example() -> str:
+    """The README's plugin example, verbatim (the block that starts with its file name)."""
+    text = README.read_text()
+    start = text.index("```python\n# test_my_estimator.py") + len("```python\n")
+    return text[start:text.index("```", start)]
+
+
+def test_the_readme_example_runs_as_documented(pytester):
+    pytester.makepyfile(test_my_estimator=readme_example())
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*certificate: my_kl for kl*", "*mixture1d*FAIL*", "*NOT CERTIFIED*"]
+    )

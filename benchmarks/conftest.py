@@ -1,9 +1,10 @@
 """Shared pieces of the benchmarks: timed one-shot rounds, torch warm-up, machine description.
 
 Run with ``pytest benchmarks --benchmark-only`` (``tox -e bench``); the project's ``testpaths``
-keeps them out of a plain ``pytest``. Every benchmark stores what it computed (exact values,
-estimates, bias, RMSE, settings) in ``benchmark.extra_info`` so that ``--benchmark-json``
-carries accuracy beside speed.
+keeps them out of a plain ``pytest``. Every benchmark stores what it computed in
+``benchmark.extra_info`` so that ``--benchmark-json`` carries accuracy beside speed: the
+accuracy benchmarks the exact value and the bias, SD and RMSE over seeds; the timing benchmarks
+the exact value, their estimate and its error; the reference benchmarks the value computed.
 
 The neural timings depend on torch's intra-op thread count (recorded in ``machine_info``, like
 the device). On a machine shared with other jobs, ``OMP_NUM_THREADS=1`` keeps them steady:
@@ -25,10 +26,6 @@ import torch
 from estimators import make_estimator
 from estimators._torch import resolve_device
 from verify.stats import fit_rate
-
-# Registers the neural kinds (fgan, dv, nwj, w1_critic): ``estimators/__init__`` does not import
-# these modules yet, and conftest is imported before every benchmark module.
-from estimators import variational, wasserstein_critic  # noqa: F401  isort: skip
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:

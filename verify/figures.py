@@ -8,8 +8,10 @@ so a report regenerated from ``results.json`` draws the same figures.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,15 @@ matplotlib.use("Agg")  # headless: reports are built on servers and in CI, never
 
 import matplotlib.pyplot as plt  # after use(): the backend is fixed when pyplot loads
 import numpy as np
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 from PIL import Image
 
 from verify.certificates import Rules
@@ -63,7 +73,7 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
     for ax in fig.axes:
         if ax.get_visible() and ax.get_yscale() == "log":
-            _plain_log_labels(ax)
+            _label_log_axis(ax)
         elif ax.get_visible() and ax.get_yscale() == "symlog":
             ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     if not fig.get_constrained_layout():
@@ -77,21 +87,69 @@ def _save(fig: plt.Figure, path: str | Path) -> Path:
     return path
 
 
-def _plain_log_labels(ax: plt.Axes) -> None:
-    """Label a log y axis with plain numbers (0.05, not 5×10⁻²), minor ticks only when few."""
-    low, high = ax.get_ylim()
-    decades = math.log10(high / low)
-    if decades < 0.7:
-        keep: tuple[int, ...] = (2, 3, 4, 5, 6, 7, 8, 9)
-    else:
-        keep = (2, 3, 5) if decades < 1.2 else (2, 5) if decades < 2.5 else ()
+_LEADS = ((1,), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
+"""Candidate series of labelled log ticks (leading digits per decade), sparsest first."""
 
-    def minor(value: float, _pos: int) -> str:
-        lead = round(value / 10 ** math.floor(math.log10(value))) if value > 0 else 0
-        return f"{value:g}" if lead in keep else ""
 
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
+def log_ticks(low: float, high: float) -> list[float]:
+    """Return the labelled ticks of a log axis from ``low`` to ``high`` (both > 0).
+
+    Candidates: the decade series of :data:`_LEADS` and evenly spaced round numbers (1, 2, 2.5
+    or 5 times a power of ten apart), each with three to eight labels in range (more on an axis
+    of over three decades). The one whose widest unlabelled stretch (the ends of the axis
+    included) is the smallest fraction of the axis wins, with the stretch above the top label
+    counting extra and fewer labels breaking near-ties. So every part of the axis, the top
+    where large errors sit included, has a labelled tick near it, even on an axis spanning less
+    than a decade, where matplotlib labels one value or none.
+    """
+    lo, hi = math.log10(low), math.log10(high)
+    span = hi - lo
+
+    def series(leads: tuple[int, ...]) -> list[float]:
+        ticks = (float(f"{lead * 10.0 ** e:.6g}")
+                 for e in range(math.floor(lo), math.ceil(hi) + 1) for lead in leads)
+        return [t for t in ticks if low <= t <= high]
+
+    def even(bins: int) -> list[float]:
+        ticks = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+        return [float(f"{t:.6g}") for t in ticks if low <= t <= high and t > 0]
+
+    def score(ticks: list[float]) -> float:
+        points = [lo, *(math.log10(t) for t in ticks), hi]
+        widest = max(b - a for a, b in itertools.pairwise(points))
+        return (widest + 0.5 * (hi - points[-2])) / span + 0.02 * len(ticks)
+
+    candidates = [series(leads) for leads in _LEADS] + [even(b) for b in range(3, 8)]
+    candidates = [c for c in candidates if 3 <= len(c) <= max(8, 3 * span)]
+    if not candidates:  # a sliver of an axis: its two ends
+        return [float(f"{low:.3g}"), float(f"{high:.3g}")]
+    return min(candidates, key=score)
+
+
+def _label_log_axis(ax: plt.Axes) -> None:
+    """Label a log y axis with plain numbers (0.05, not 5×10⁻²) spread over its whole height.
+
+    Matplotlib labels only powers of ten, so an axis spanning less than a decade can show one
+    label or none; :func:`log_ticks` picks the labelled values, unlabelled minor ticks mark the
+    rest of each decade.
+    """
+    low, high = ax.get_ylim()  # autoscaled now; fixed below so that the ticks cannot move it
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
+        return
+    ax.set_ylim(low, high)
+    ticks = log_ticks(low, high)
+    ax.yaxis.set_major_locator(FixedLocator(ticks))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.6g}"))
+    ax.yaxis.set_minor_locator(LogLocator(subs=tuple(range(2, 10))))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _with_margin(values: Sequence[float], fraction: float = 0.06) -> tuple[float, float]:
+    """Return limits spanning the finite ``values`` with ``fraction`` of the range either side."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    low, high = min(finite), max(finite)
+    pad = fraction * (high - low) if high > low else 0.05 * abs(high) or 0.05
+    return low - pad, high + pad
 
 
 def estimate_vs_n(
@@ -120,6 +178,7 @@ def estimate_vs_n(
     colors = _palette(results, order)
     fig, ax = plt.subplots(figsize=(6, 4.4), layout="constrained")
     sizes = sorted({n for r in results for n in r.sizes})
+    shown = [truth]  # every y value drawn: the limits are set from them, the truth included
     for i, res in enumerate(results):
         style = colors[res.estimator]
         rows = res.per_size()
@@ -130,14 +189,19 @@ def estimate_vs_n(
         high = np.array([truth + s.bias_high for s in rows])
         ok = np.isfinite(low) & np.isfinite(high)
         ax.fill_between(n[ok], low[ok], high[ok], color=style["color"], alpha=0.13, linewidth=0)
+        shown += [*low[ok], *high[ok], *mean]
         ax.plot(n, mean, label=f"{res.estimator} mean, 95% CI", **style)
         # Faint dots: every single run, so the spread of one estimate is visible too.
         good = [r for r in res.records if r.ok]
         jitter = 1.0 + 0.04 * (i - (len(results) - 1) / 2)
         ax.scatter([r.n * jitter for r in good], [r.estimate for r in good], s=9,
                    color=style["color"], alpha=0.35, linewidths=0)
+        shown += [r.estimate for r in good]
     ax.axhline(truth, color="black", linestyle="--", linewidth=1.2,
                label=f"exact value {truth:.4g}")
+    # axhline does not widen the limits: without this a truth above (or below) every estimate
+    # sits on the frame, hidden.
+    ax.set_ylim(*_with_margin(shown))
     ax.set_xscale("log")
     ax.set_xticks(sizes)
     ax.set_xticklabels([str(n) for n in sizes])
@@ -263,7 +327,7 @@ def ladder(
         groups.setdefault(res.estimator, []).append(res)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     truths = sorted({r.truth.value for r in results})
-    lowest = 0.0
+    lowest, highest = 0.0, 0.0
     for label, group in groups.items():
         style = colors[label]
         group = sorted(group, key=lambda r: r.truth.value)
@@ -276,6 +340,10 @@ def ladder(
                          np.where(np.isfinite(hi), hi - mean, 0.0)])
         left.errorbar(truth, mean, yerr=err, capsize=3, label=label, **style)
         lowest = min(lowest, float(np.nanmin(mean)))
+        tops = np.concatenate([mean, hi])
+        tops = tops[np.isfinite(tops)]
+        if tops.size:
+            highest = max(highest, float(tops.max()))
         right.plot(truth, [s.rmse for s in last], label=label, **style)
     line = np.array([min(truths), max(truths)])
     left.plot(line, line, color="black", linestyle="--", linewidth=1.2, label="exact (y = x)")
@@ -296,10 +364,99 @@ def ladder(
     left.set_yscale("symlog", linthresh=0.1)
     # Negative means get room; otherwise the axis starts at 0 and a lower error bar that runs
     # below it is cut at the frame, instead of stretching the axis over empty negative decades.
-    left.set_ylim(bottom=1.5 * lowest if lowest < 0 else 0.0)
+    bottom = 1.5 * lowest if lowest < 0 else 0.0
+    # Headroom above the highest error bar, measured on the symlog scale itself, so that the top
+    # cap does not sit on the frame.
+    scale = left.yaxis.get_transform()
+    low_t, top_t = scale.transform(np.array([bottom, max(highest, max(truths))]))
+    top = float(scale.inverted().transform(np.array([top_t + 0.08 * (top_t - low_t)]))[0])
+    left.set_ylim(bottom, top)
     left.set_ylabel(axis_label("mean estimate", div, "symlog scale"))
     left.set_title(f"estimate versus truth at n = {n}", fontsize=10)
     right.set_yscale("log")
     right.set_ylabel(axis_label("RMSE", div, "log scale"))
     right.set_title(f"error versus truth at n = {n} (above the dashed line: broken)", fontsize=10)
+    return _save(fig, path)
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of :func:`certificate_grid`.
+
+    Attributes
+    ----------
+    estimator, scenario : str
+        Its row and column.
+    status : {"pass", "fail", "partial"}
+        Colour: every rule passed, a rule failed, or every rule judged passed while one could
+        not be judged.
+    lines : tuple of str
+        Text of the cell, the verdict first (drawn bold).
+    """
+
+    estimator: str
+    scenario: str
+    status: str
+    lines: tuple[str, ...]
+
+
+_CELL_COLORS = {"pass": ("#d9f2d9", "#145214"), "fail": ("#f8d7d7", "#8a1414"),
+                "partial": ("#eef3c8", "#4a5200")}
+
+
+def certificate_grid(
+    cells: Sequence[GridCell], path: str | Path, title: str = "", note: str = ""
+) -> Path:
+    """Draw the certificate summary as a coloured grid: estimators down, scenarios across.
+
+    Parameters
+    ----------
+    cells : sequence of GridCell
+        One per (estimator, scenario) swept; rows and columns follow their first appearance,
+        and a pair not swept is a grey dash.
+    path : str or Path
+        Where to write the PNG.
+    title : str
+        Figure title.
+    note : str
+        A line under the grid (how to read the cells).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    rows = list(dict.fromkeys(c.estimator for c in cells))
+    cols = list(dict.fromkeys(c.scenario for c in cells))
+    at = {(c.estimator, c.scenario): c for c in cells}
+    most = max((len(c.lines) for c in cells), default=1)
+    cell_h = 0.2 + 0.16 * most
+    fig, ax = plt.subplots(figsize=(1.6 + 1.85 * len(cols), 0.9 + cell_h * len(rows)),
+                           layout="constrained")
+    for i, row in enumerate(rows):
+        for j, col in enumerate(cols):
+            cell = at.get((row, col))
+            face, ink = _CELL_COLORS.get(cell.status, ("#eeeeee", "#333333")) if cell else (
+                "#f4f4f4", "#999999")
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white",
+                                   linewidth=2))
+            lines = cell.lines if cell else ("—",)
+            for k, text in enumerate(lines):
+                y = i + 0.5 + (k - (len(lines) - 1) / 2) * (0.8 / max(most, 1))
+                ax.text(j + 0.5, y, text, ha="center", va="center", color=ink,
+                        fontsize=9 if k == 0 else 7.5, fontweight="bold" if k == 0 else "normal")
+    ax.set_xlim(0, len(cols))
+    ax.set_ylim(len(rows), 0)
+    ax.set_xticks([j + 0.5 for j in range(len(cols))])
+    ax.set_xticklabels(cols, fontsize=9)
+    ax.xaxis.tick_top()
+    ax.set_yticks([i + 0.5 for i in range(len(rows))])
+    ax.set_yticklabels(rows, fontsize=9)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    if note:
+        ax.set_xlabel(note, fontsize=8, color="#444444")
     return _save(fig, path)

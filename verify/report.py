@@ -16,11 +16,17 @@ the breakdown ladder (:data:`verify.scenarios.LADDER`: KL 0.1 to 10 nats at one 
     the figures, the configuration. The HTML is self-contained (figures as data URIs, inline
     CSS, no network).
 ``*.png``
-    Estimate versus n per (divergence, scenario); RMSE versus n per divergence; the ladder.
+    The certificate summary grid (``summary.png``); estimate versus n per (divergence,
+    scenario); RMSE versus n per divergence; the ladder.
 
 Presets are data (:data:`PRESETS`): ``default`` finishes in a few minutes on a 2-core CPU,
-``full`` uses the certificate's sizes and seeds with the estimators' own training budgets (meant
-for a GPU), ``smoke`` runs in seconds (tests, CI).
+``full`` uses the certificate's sizes and seeds with the estimators' own training budgets
+(meant for a GPU), ``smoke`` runs in seconds (tests, CI). The convergence rule is applied only
+where the design (sizes, seeds) can judge it: when the predicted standard error of the RMSE
+slope (:func:`verify.certificates.predicted_slope_se`) exceeds ``Rules.max_slope_se``, the
+threshold at which :func:`verify.certify` refuses a design, the report shows convergence as
+*not judged* and gives its verdict on the other rules. ``default`` and ``full`` meet the
+threshold; ``smoke`` does not.
 """
 
 from __future__ import annotations
@@ -44,7 +50,14 @@ from typing import Any
 
 import estimators
 from verify.cache import Cache, library_versions, write_json_atomic
-from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, RuleResult, Rules, judge
+from verify.certificates import (
+    DEFAULT_SEEDS,
+    DEFAULT_SIZES,
+    RuleResult,
+    Rules,
+    judge,
+    predicted_slope_se,
+)
 from verify.cli import DEFAULT_CACHE
 from verify.progress import ProgressBar
 from verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1
@@ -138,10 +151,13 @@ PRESETS: dict[str, Preset] = {
         ),
         ladder=(Entry("knn", "kl", LADDER),),
     ),
+    # The certificate's sizes (a 16-fold range) with 6 seeds: a predicted slope standard error
+    # of 0.13, within Rules.max_slope_se = 0.15. Neural critics train a fixed number of steps, so
+    # n = 4000 costs them about what n = 2000 does.
     "default": Preset(
         "default", "CPU, a few minutes on 2 cores: every built-in kind on the default scenarios "
         "(neural critics with a reduced training budget)",
-        sizes=(250, 500, 1000, 2000), seeds=5,
+        sizes=tuple(DEFAULT_SIZES), seeds=6,
         entries=(
             *_CLASSICAL,
             *(Entry("fgan", div, DEFAULT_SCENARIOS[div], _CPU_NEURAL)
@@ -238,6 +254,9 @@ class ReportData:
         The certificate rules the verdicts use.
     sweeps, ladder : list of SweepResult
         The sweeps of ``preset.entries`` and of ``preset.ladder`` on the ladder scenarios.
+    cached_runs : int or None
+        How many of the runs were read from the cache (computed by an earlier invocation);
+        None in results written before this was recorded.
     """
 
     preset: Preset
@@ -249,6 +268,17 @@ class ReportData:
     rules: Rules
     sweeps: list[SweepResult]
     ladder: list[SweepResult]
+    cached_runs: int | None = None
+
+    @property
+    def runs(self) -> int:
+        """Every run of the report (sweeps and ladder)."""
+        return sum(len(r.records) for r in [*self.sweeps, *self.ladder])
+
+    @property
+    def compute_seconds(self) -> float:
+        """Sum of the run times: what the report costs from scratch, wherever runs came from."""
+        return sum(rec.seconds for r in [*self.sweeps, *self.ladder] for rec in r.records)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (non-finite floats become null)."""
@@ -260,6 +290,7 @@ class ReportData:
             "rules": asdict(self.rules),
             "sweeps": [r.to_dict() for r in self.sweeps],
             "ladder": [r.to_dict() for r in self.ladder],
+            "cached_runs": self.cached_runs,
         })
 
     @classmethod
@@ -286,7 +317,8 @@ class ReportData:
                 device=data["device"], device_name=data["device_name"],
                 versions=data["versions"], rules=Rules(**data["rules"]),
                 sweeps=[SweepResult.from_dict(r) for r in data["sweeps"]],
-                ladder=[SweepResult.from_dict(r) for r in data["ladder"]])
+                ladder=[SweepResult.from_dict(r) for r in data["ladder"]],
+                cached_runs=data.get("cached_runs"))
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed results.json: {type(exc).__name__}: {exc}") from None
 
@@ -365,6 +397,8 @@ def run_preset(
     ReportData
     """
     dev = resolve_device(device)
+    counted = _CountingCache(Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache) \
+        if cache is not None else None
     start = time.perf_counter()
     top = max(preset.sizes)
     jobs = [(e, s, preset.sizes, False) for e in preset.entries for s in e.scenarios]
@@ -385,14 +419,32 @@ def run_preset(
             if key not in built:
                 built[key] = _make(entry, dev)
             result = sweep(built[key], scenario, entry.divergence, sizes, preset.seeds,
-                           cache=cache, progress=overall)
+                           cache=counted, progress=overall)
             (ladder if on_ladder else sweeps).append(result)
             offset += len(sizes) * preset.seeds
         name = _device_name(dev)
     return ReportData(
         preset=preset, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         wall_seconds=time.perf_counter() - start, device=dev, device_name=name,
-        versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder)
+        versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder,
+        cached_runs=counted.hits if counted is not None else 0)
+
+
+class _CountingCache(Cache):
+    """A view of a cache that counts the records found in it (the runs not recomputed)."""
+
+    def __init__(self, inner: Cache) -> None:
+        super().__init__(inner.root)
+        self.inner = inner
+        self.hits = 0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        record = self.inner.get(key)
+        self.hits += record is not None
+        return record
+
+    def put(self, key: str, record: dict[str, Any]) -> None:
+        self.inner.put(key, record)
 
 
 def _entry_key(entry: Entry) -> tuple[str, str, str]:
@@ -428,7 +480,12 @@ class SummaryRow:
     failures : int
         Runs that raised or returned a non-finite value (over all sizes).
     rules : tuple of RuleResult
-        The certificate rules' verdicts (:func:`verify.certificates.judge`).
+        The certificate rules' verdicts (:func:`verify.certificates.judge`), without the
+        convergence rule when it is not judged.
+    unjudged : str
+        Empty, or why the convergence rule is not judged: "design too noisy: predicted slope
+        SE 0.51 > 0.15" when the sizes and seeds of the sweep cannot judge a slope (see
+        :func:`verify.certificates.predicted_slope_se`).
     """
 
     estimator: str
@@ -446,10 +503,11 @@ class SummaryRow:
     seconds: float
     failures: int
     rules: tuple[RuleResult, ...]
+    unjudged: str = ""
 
     @property
     def passed(self) -> bool:
-        """Whether every rule passed."""
+        """Whether every rule judged passed (see ``unjudged`` for one that was not)."""
         return all(r.passed for r in self.rules)
 
     @property
@@ -459,13 +517,40 @@ class SummaryRow:
 
 
 def summarize(result: SweepResult, rules: Rules) -> SummaryRow:
-    """Judge ``result`` with ``rules`` and return its summary at the largest n."""
+    """Judge ``result`` with ``rules`` and return its summary at the largest n.
+
+    The convergence rule is left out (and ``unjudged`` says why) when the sweep's design is too
+    noisy for it, i.e. :func:`design_slope_se` exceeds ``rules.max_slope_se`` (the threshold at
+    which :func:`verify.certify` refuses a design), unless the RMSE is below the precision floor,
+    which waives the slope anyway.
+    """
     rows = result.per_size(rules.confidence)
     last, fit = rows[-1], result.rate()
+    verdicts = tuple(judge(result, rules))
+    unjudged = ""
+    slope_se = design_slope_se(result)
+    below_floor = last.rmse <= rules.floor_fraction * rules.tolerance(result.truth.value)
+    if slope_se > rules.max_slope_se and not below_floor:
+        unjudged = (f"design too noisy: predicted slope SE {slope_se:.2f} > "
+                    f"{rules.max_slope_se:g}")
+        verdicts = tuple(r for r in verdicts if r.rule != "convergence")
     return SummaryRow(
         result.estimator, result.divergence, result.scenario, result.truth.value, last.n,
         last.mean, last.bias, last.bias_low, last.bias_high, last.rmse, fit.slope, fit.stderr,
-        last.median_seconds, sum(s.failures for s in rows), tuple(judge(result, rules)))
+        last.median_seconds, sum(s.failures for s in rows), verdicts, unjudged)
+
+
+def design_slope_se(result: SweepResult) -> float:
+    """Predicted standard error of the RMSE slope for the sizes and seeds ``result`` ran.
+
+    :func:`verify.certificates.predicted_slope_se` with the fewest seeds any size had; infinite
+    for a single size (a ladder rung).
+    """
+    sizes = result.sizes
+    if len(sizes) < 2:
+        return math.inf
+    seeds = min(len({r.seed for r in result.records if r.n == n}) for n in sizes)
+    return predicted_slope_se(sizes, seeds)
 
 
 def within_tolerance(row: SummaryRow) -> bool:
@@ -532,6 +617,9 @@ def findings(
         if mine:
             failed = [r for r in mine if not r.passed]
             verdict = f"PASS on {len(mine) - len(failed)} of {len(mine)} scenarios"
+            if any(r.unjudged for r in mine):
+                verdict += "; convergence not judged (" + "; ".join(
+                    dict.fromkeys(r.unjudged for r in mine if r.unjudged)) + ")"
             if failed:
                 verdict += "; fails on " + "; ".join(
                     f"{r.scenario} ({', '.join(r.failed)}: error {_num(r.bias, '+.3g')}, RMSE "
@@ -575,9 +663,12 @@ def _ladder_sentence(rungs: Sequence[SummaryRow], rules: Rules) -> str:
         return f"{name} = " + ", ".join(f"{r.truth:g}" for r in rows) + unit
 
     def detail(row: SummaryRow) -> str:
-        allowed = rules.spread_factor * rules.tolerance(row.truth)
-        return (f"mean {_num(row.mean, '.3g')} for {row.truth:g}, RMSE {_num(row.rmse, '.3g')}, "
-                f"allowed {allowed:.3g}")
+        tol = rules.tolerance(row.truth)
+        failed = [r for r in row.failed if r != "convergence"]
+        return (f"mean {_num(row.mean, '.3g')} for {row.truth:g}: error "
+                f"{_num(row.bias, '+.3g')} against a tolerance of ±{tol:.3g}, RMSE "
+                f"{_num(row.rmse, '.3g')} against {rules.spread_factor * tol:.3g} allowed"
+                + (f"; fails {', '.join(failed)}" if failed else ""))
 
     good, broken, early = _ladder_split(rungs)
     where = f"On the ladder at n = {rungs[0].n}"
@@ -632,6 +723,8 @@ def glance(rows: Sequence[SummaryRow], ladder_rows: Sequence[SummaryRow]) -> lis
         mine = [r for r in rows if r.estimator == label]
         passed = sum(r.passed for r in mine)
         cert = f"{passed} of {len(mine)} PASS" if mine else "not swept"
+        if any(r.unjudged for r in mine):
+            cert += " (convergence not judged)"
         slopes = sorted(r.slope for r in mine if math.isfinite(r.slope))
         if not slopes:
             speed = "n/a"
@@ -669,11 +762,28 @@ def draw_figures(data: ReportData, out: Path) -> list[Figure]:
     # One colour per estimator name across every figure.
     order = list(dict.fromkeys(r.estimator for r in [*data.sweeps, *data.ladder]))
     figs = []
+    rows = [summarize(r, data.rules) for r in data.sweeps]
+    if rows:
+        top = max(r.n for r in rows)
+        unjudged = any(r.unjudged for r in rows)
+        figures.certificate_grid(
+            [_grid_cell(r) for r in rows], out / "summary.png",
+            title=f"Certificate summary at n = {top} ({data.preset.seeds} seeds per size): "
+                  "PASS when every rule holds",
+            note="error: mean estimate minus the exact value at the largest n; slope: RMSE "
+                 "against n on log-log axes (root-n: -0.5)"
+                 + ("; conv. not judged: design too noisy for the slope" if unjudged else ""))
+        figs.append(Figure("summary", "summary.png",
+                           "Certificate summary: one cell per estimator and scenario, green "
+                           "PASS, red FAIL with the failed rules, with the error at the largest "
+                           "n and the RMSE slope."))
     if data.ladder:
         figures.ladder(data.ladder, out / "ladder.png", data.rules, order)
         figs.append(Figure("ladder", "ladder.png",
                            "The breakdown ladder: 2-D Gaussians N(μ, I) vs N(0, I) with growing "
-                           "KL, at one sample size."))
+                           "KL, at one sample size. A rung breaks where the RMSE is above the "
+                           "dashed allowance or the bias exceeds the tolerance (the table below "
+                           "says which)."))
     by_div: dict[str, list[SweepResult]] = {}
     by_pair: dict[tuple[str, str], list[SweepResult]] = {}
     for res in data.sweeps:
@@ -696,6 +806,23 @@ def draw_figures(data: ReportData, out: Path) -> list[Figure]:
     return figs
 
 
+_SHORT_RULE = {"accuracy": "accuracy", "spread": "spread", "convergence": "conv.", "runs": "runs"}
+
+
+def _grid_cell(row: SummaryRow) -> Any:
+    """The cell of ``row`` in the certificate summary grid (:func:`figures.certificate_grid`)."""
+    from verify.figures import GridCell
+
+    if row.passed:
+        status, lines = ("partial", ["PASS", "(conv. not judged)"]) if row.unjudged else (
+            "pass", ["PASS"])
+    else:
+        failed = ", ".join(_SHORT_RULE.get(r, r) for r in row.failed)
+        status, lines = "fail", ["FAIL", failed + ("; conv. not judged" if row.unjudged else "")]
+    lines += [f"error {_num(row.bias, '+.3g')}", f"slope {_slope(row)}"]
+    return GridCell(row.estimator, row.scenario, status, tuple(lines))
+
+
 _HOW_TO_READ = (
     "Each estimator runs on pairs of distributions (P, Q) whose divergence is known exactly, at "
     "every sample size n (points per side) with several seeds; every number below comes from "
@@ -704,13 +831,13 @@ _HOW_TO_READ = (
     "log-log axes, where a power law n^slope is a straight line; a root-n consistent estimator "
     "has slope -0.5 (dashed reference) and a slope near 0 means the error does not shrink. "
     "Certificate: PASS when every run returned a number (runs), the error at the largest n is "
-    "within tolerance and its confidence interval overlaps the tolerance band (accuracy), the "
+    "within tolerance (accuracy; its confidence interval is shown beside it), the "
     "RMSE is within {spread:g} tolerances (spread), and the slope is at most {slope:g} "
     "(convergence; waived below the precision floor). Ladder: the KL estimators on 2-D "
-    "Gaussians of growing KL at one n; where the RMSE rises above the dashed allowance, the "
-    "estimator breaks. With {seeds} seeds per size a borderline verdict can flip from one run to "
-    "the next: read it with the figures, and settle it with more seeds (--seeds, or the full "
-    "preset)."
+    "Gaussians of growing KL at one n; where the RMSE rises above the dashed allowance, or the "
+    "bias exceeds the tolerance, the estimator breaks. With {seeds} seeds per size a "
+    "borderline verdict can flip from one run to the next: read it with the figures, and "
+    "settle it with more seeds (--seeds, or the full preset)."
 )
 
 
@@ -722,12 +849,28 @@ def _how_to_read(data: ReportData) -> str:
 def _rules_line(rules: Rules) -> str:
     return (f"Rules (verify.Rules): tolerance = {rules.atol:g} + {rules.rtol:g}·|truth|; "
             f"RMSE allowed {rules.spread_factor:g}·tolerance; slope at most {rules.max_slope:g} "
-            f"unless RMSE < {rules.floor_fraction:g}·tolerance; {rules.confidence:.0%} "
-            "Student-t intervals.")
+            f"unless RMSE < {rules.floor_fraction:g}·tolerance, judged only when the design's "
+            f"predicted slope standard error is at most {rules.max_slope_se:g}; "
+            f"{rules.confidence:.0%} Student-t intervals.")
 
 
 def _verdict(row: SummaryRow) -> str:
-    return "PASS" if row.passed else "FAIL (" + ", ".join(row.failed) + ")"
+    verdict = "PASS" if row.passed else "FAIL (" + ", ".join(row.failed) + ")"
+    if row.unjudged:
+        verdict += f"; convergence not judged ({row.unjudged})"
+    return verdict
+
+
+def _unjudged_note(rows: Sequence[SummaryRow]) -> str:
+    """One sentence on the pairs whose convergence was not judged, or ""."""
+    notes = list(dict.fromkeys(r.unjudged for r in rows if r.unjudged))
+    if not notes:
+        return ""
+    count = sum(bool(r.unjudged) for r in rows)
+    which = "every pair" if count == len(rows) else f"{count} of {len(rows)} pairs"
+    return (f"Convergence is not judged for {which} ({'; '.join(notes)}): with these sizes and "
+            "seeds a fitted slope says too little, so those verdicts rest on the other rules. "
+            "Use more seeds or a wider range of sizes to judge it.")
 
 
 def _error_ci(row: SummaryRow) -> str:
@@ -767,13 +910,22 @@ def _failures(data: ReportData) -> list[str]:
 
 def _header_facts(data: ReportData) -> list[str]:
     p = data.preset
-    runs = sum(len(r.records) for r in [*data.sweeps, *data.ladder])
     versions = ", ".join(f"{k} {v}" for k, v in data.versions.items())
+    if data.cached_runs is None:
+        cached = "whether runs came from the cache was not recorded"
+    elif data.cached_runs == 0:
+        cached = "none read from the cache"
+    else:
+        cached = (f"{data.cached_runs} of them read from the cache, computed by an earlier "
+                  "invocation")
+    slope_se = predicted_slope_se(p.sizes, p.seeds) if len(set(p.sizes)) > 1 else math.inf
     return [
-        f"Created {data.created} on {data.device_name} (device {data.device}); wall time "
-        f"{data.wall_seconds:.0f} s for {runs} runs (cached runs are not repeated).",
-        f"Sample sizes n = {', '.join(map(str, p.sizes))} per side, {p.seeds} seeds each; the "
-        f"ladder runs at n = {max(p.sizes)}.",
+        f"Created {data.created} on {data.device_name} (device {data.device}).",
+        f"{data.runs} runs ({cached}); computing time {data.compute_seconds:.0f} s (the sum of "
+        f"the run times); this invocation took {data.wall_seconds:.0f} s of wall time.",
+        f"Sample sizes n = {', '.join(map(str, p.sizes))} per side, {p.seeds} seeds each "
+        f"(predicted RMSE-slope standard error {_num(slope_se, '.2f')}; the convergence rule "
+        f"needs at most {data.rules.max_slope_se:g}); the ladder runs at n = {max(p.sizes)}.",
         f"Versions: {versions}.",
     ]
 
@@ -787,6 +939,10 @@ def _entry_line(entry: Entry, ladder: bool) -> str:
 def _headline(rows: Sequence[SummaryRow]) -> str:
     passed = sum(r.passed for r in rows)
     top = max((r.n for r in rows), default=0)
+    if any(r.unjudged for r in rows):
+        return (f"{passed} of {len(rows)} estimator-scenario pairs pass every certificate rule "
+                f"judged (sizes up to n = {top}); convergence not judged where the design is "
+                "too noisy.")
     return (f"{passed} of {len(rows)} estimator-scenario pairs pass every certificate rule "
             f"(sizes up to n = {top}).")
 
@@ -814,9 +970,11 @@ def render_markdown(
     md += [f"- **{label}**: {text}" for label, text in findings(rows, ladder_rows, data.rules)]
     md += [""]
     md += ["## How to read this", "", _how_to_read(data), ""]
-    md += ["## Does it converge? Certificate summary", ""]
+    md += ["## Does it converge? Certificate summary", "", *images("summary")]
     md += table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows])
     md += [_rules_line(data.rules), ""]
+    if _unjudged_note(rows):
+        md += [f"**{_unjudged_note(rows)}**", ""]
     if ladder_rows:
         md += ["## Where does it break? The KL ladder", "", *images("ladder")]
         md += table(_LADDER_HEAD, [_ladder_cells(r, data.rules) for r in ladder_rows])
@@ -845,7 +1003,8 @@ th { background: #f2f2f2; text-align: center; } td.text { text-align: left; }
 td.pass { background: #d9f2d9; color: #145214; font-weight: 600; text-align: left; }
 td.fail { background: #f8d7d7; color: #8a1414; font-weight: 600; text-align: left; }
 td.mixed { background: #fdf0c8; color: #6b4d00; font-weight: 600; text-align: left; }
-td.text { white-space: normal; }
+td.partial { background: #eef3c8; color: #4a5200; font-weight: 600; text-align: left; }
+td.text, td.pass, td.fail, td.mixed, td.partial { white-space: normal; }
 figure { display: inline-block; margin: 0.5em 0.8em 1em 0; vertical-align: top; max-width: 100%; }
 figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #555; max-width: 600px; }
@@ -859,7 +1018,11 @@ def _status_class(cell: str) -> str:
     counted = re.match(r"(\d+) of (\d+) PASS", cell)
     if counted:
         passed, total = int(counted[1]), int(counted[2])
-        return "pass" if passed == total else "fail" if passed == 0 else "mixed"
+        if passed < total:
+            return "fail" if passed == 0 else "mixed"
+        return "partial" if "not judged" in cell else "pass"
+    if cell.startswith("PASS") and "not judged" in cell:
+        return "partial"
     return "pass" if cell.startswith(("PASS", "within")) else "fail"
 
 
@@ -890,7 +1053,7 @@ def render_html(
             if f.section != section:
                 continue
             b64 = base64.b64encode((out / f.filename).read_bytes()).decode("ascii")
-            wide = ' class="wide"' if section in ("ladder", "rate") else ""
+            wide = ' class="wide"' if section in ("ladder", "rate", "summary") else ""
             parts.append(f'<figure{wide}><img src="data:image/png;base64,{b64}" '
                          f'alt="{esc(f.caption)}"><figcaption>{esc(f.caption)}</figcaption>'
                          "</figure>")
@@ -905,9 +1068,11 @@ def render_html(
                       for label, text in findings(rows, ladder_rows, data.rules)), "</ul>",
             "<h2>How to read this</h2>",
             f'<p class="note">{esc(_how_to_read(data))}</p>',
-            "<h2>Does it converge? Certificate summary</h2>",
+            "<h2>Does it converge? Certificate summary</h2>", images("summary"),
             table(_SUMMARY_HEAD, [_summary_cells(r) for r in rows], 2, len(_SUMMARY_HEAD) - 1),
             f'<p class="note">{esc(_rules_line(data.rules))}</p>']
+    if _unjudged_note(rows):
+        body += [f'<p class="note"><b>{esc(_unjudged_note(rows))}</b></p>']
     if ladder_rows:
         body += ["<h2>Where does it break? The KL ladder</h2>", images("ladder"),
                  table(_LADDER_HEAD, [_ladder_cells(r, data.rules) for r in ladder_rows], 1,
@@ -949,7 +1114,8 @@ def write_report(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
     figs = draw_figures(data, out)
     drawn = {f.filename for f in figs}
     for stale in out.glob("*.png"):  # figures of an earlier run into this folder
-        if stale.name not in drawn and stale.name.startswith(("estimate_", "rmse_", "ladder")):
+        if stale.name not in drawn and stale.name.startswith(
+                ("estimate_", "rmse_", "ladder", "summary")):
             stale.unlink()
     (out / "report.md").write_text(render_markdown(data, rows, ladder_rows, figs))
     (out / "index.html").write_text(render_html(data, rows, ladder_rows, figs, out))

@@ -170,11 +170,25 @@ def _member_seeds(base: int, n_members: int, seeds: Sequence[int] | None) -> lis
 
 @dataclasses.dataclass
 class CallableEstimator:
-    """Adapter that gives a third-party callable or object the :class:`Estimator` interface."""
+    """Adapter that gives a third-party callable or object the :class:`Estimator` interface.
+
+    Attributes
+    ----------
+    fn : callable
+        ``(x_p, x_q) -> float``: the user's function, or the ``estimate`` method of their object.
+    name : str
+        Label for tables.
+    divergence : str
+        The quantity estimated.
+    settings : dict
+        The settings the wrapped estimator was built with (the command line's ``--set`` values
+        for a class), reported by :meth:`config` and so part of every cache key.
+    """
 
     fn: Callable[[ArrayLike, ArrayLike], float]
     name: str
     divergence: str
+    settings: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
         """Call the wrapped estimator and check that it returned a real number."""
@@ -190,12 +204,35 @@ class CallableEstimator:
         return value
 
     def config(self) -> dict[str, Any]:
-        """Return what is known of the wrapped estimator's configuration."""
-        inner = getattr(self.fn, "__self__", None)
+        """Return what identifies the wrapped estimator.
+
+        ``kind`` (``"external"``), ``name``, where the code lives (``module``, ``qualname``; a
+        bound method is named by its class), the ``settings`` it was built with, and under
+        ``config`` the wrapped object's own ``config()`` when it has one. A name does not say
+        what the code computes (every lambda is ``<lambda>``; a module can be edited between
+        runs), so :func:`verify.sweep` adds a fingerprint of the code itself
+        (:func:`verify.fingerprint.code_identity`) to the configuration it caches under, and does
+        not cache an estimator whose source cannot be read.
+        """
+        fn = self.fn
+        inner = getattr(fn, "__self__", None)
+        if inner is not None and not isinstance(inner, type):
+            owner: Any = type(inner)
+            qualname = f"{owner.__qualname__}.{getattr(fn, '__name__', '?')}"
+        elif hasattr(fn, "__qualname__"):
+            owner, qualname = fn, fn.__qualname__
+        else:  # a callable object: named by its class
+            owner, qualname = type(fn), type(fn).__qualname__
+        out: dict[str, Any] = {
+            "kind": "external",
+            "name": self.name,
+            "module": getattr(owner, "__module__", None),
+            "qualname": qualname,
+            "settings": dict(self.settings),
+        }
         cfg = getattr(inner, "config", None)
-        out: dict[str, Any] = {"kind": "external", "name": self.name}
         if callable(cfg):
-            out.update(cfg())
+            out["config"] = cfg()
         return out
 
 

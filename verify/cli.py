@@ -1,20 +1,23 @@
 """The command line: ``python -m verify`` (console script ``divergence-verify``).
 
 Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``. Exit codes: 0 success (or
-certified), 1 not certified, 2 bad usage or input. Errors are one line on stderr; ``--debug``
-shows the traceback.
+certified), 1 not certified, 2 bad usage or input (or any other error), 130 interrupted, 141
+stdout closed early. Errors are one line on stderr; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import math
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -50,27 +53,135 @@ def _parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _one_line(text: object) -> str:
+    """Return ``text`` on one line (exception messages may span several)."""
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def _describe_exception(exc: BaseException) -> str:
+    """``Type: message`` on one line; a SyntaxError with its file and line."""
+    if isinstance(exc, SyntaxError):
+        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}, line {exc.lineno})"
+    return f"{type(exc).__name__}: {_one_line(exc)}" if str(exc) else type(exc).__name__
+
+
+def _settings_text(settings: dict[str, Any]) -> str:
+    return " ".join(f"--set {k}={json.dumps(v)}" for k, v in settings.items())
+
+
 def resolve_estimator(spec: str, divergence: str, device: str, settings: dict[str, Any]) -> Any:
-    """Return an estimator from a registry kind or a ``module:attr`` reference."""
+    """Return an estimator from a registry kind or a ``module:attr`` reference.
+
+    Parameters
+    ----------
+    spec : str
+        A key of :data:`estimators.ESTIMATORS`, or ``module:attr`` naming a callable
+        ``(x_p, x_q) -> float``, an object with ``estimate``, or a class (built with
+        ``settings``).
+    divergence : str
+        The quantity to estimate.
+    device : str
+        Device of a built-in neural estimator (``auto``, ``cpu`` or ``cuda``).
+    settings : dict
+        The ``--set`` values: keywords of the built-in kind or of the user's class. For a user's
+        estimator they are recorded in its configuration (and so in every cache key).
+
+    Raises
+    ------
+    UsageError
+        For anything wrong with the estimator: an unknown kind, a module that does not import
+        (including a SyntaxError in it) or lacks the attribute, settings the class or kind
+        rejects (naming the setting and what it expects), an estimator of another divergence.
+    """
     if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        try:
-            obj = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise UsageError(f"cannot load estimator {spec!r}: {exc}") from None
-        if isinstance(obj, type):
-            obj = obj(**settings)
-        return estimators.as_estimator(obj, divergence=divergence, name=spec)
+        return _resolve_user_estimator(spec, divergence, settings)
     entry = estimators.ESTIMATORS.get(spec)
     if entry is None:
         known = ", ".join(sorted(estimators.ESTIMATORS))
         raise UsageError(f"unknown estimator {spec!r}; expected one of: {known}, or module:attr")
-    if entry.neural:
-        settings = {"device": device, **settings}
+    if divergence not in entry.divergences:
+        raise UsageError(f"estimator {spec!r} does not estimate {divergence!r}; "
+                         f"it supports: {', '.join(entry.divergences)}")
+    if "divergence" in settings:
+        raise UsageError("choose the divergence with --divergence, not --set divergence=...")
+    base = {"device": device} if entry.neural else {}
     try:
-        return estimators.make_estimator(spec, divergence=divergence, **settings)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        return estimators.make_estimator(spec, divergence=divergence, **{**base, **settings})
+    except (TypeError, ValueError) as exc:
+        raise UsageError(_bad_setting_message(spec, entry, divergence, base, settings, exc)) \
+            from None
+
+
+def _bad_setting_message(
+    spec: str, entry: Any, divergence: str, base: dict[str, Any], settings: dict[str, Any],
+    exc: Exception,
+) -> str:
+    """Say which ``--set`` a built-in kind rejected and what it expects.
+
+    Each setting is tried alone (building a built-in estimator only validates its fields), so
+    the message names the culprit even when several were given.
+    """
+    fields = ({f.name: f for f in dataclasses.fields(entry.factory)}
+              if dataclasses.is_dataclass(entry.factory) else {})
+    for key, value in settings.items():
+        try:
+            estimators.make_estimator(spec, divergence=divergence, **{**base, key: value})
+        except (TypeError, ValueError) as alone:
+            field = fields.get(key)
+            if field is None and fields:
+                known = ", ".join(f for f in fields if f not in ("divergence",))
+                return f"unknown setting {key!r} for estimator {spec!r}; its settings: {known}"
+            expected = ""
+            if field is not None:
+                expected = f" (expected {field.type} in JSON"
+                if field.default is not dataclasses.MISSING:
+                    default = field.default
+                    example = list(default) if isinstance(default, tuple) else default
+                    expected += f", like the default {json.dumps(example, default=str)}"
+                expected += ")"
+            return (f"bad setting --set {key}={json.dumps(value)} for estimator {spec!r}"
+                    f"{expected}: {_one_line(alone)}")
+    # No single setting is at fault: a combination of them, or the device.
+    given = f" with {_settings_text(settings)}" if settings else ""
+    return f"cannot build estimator {spec!r}{given}: {_one_line(exc)}"
+
+
+def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]) -> Any:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise UsageError(f"estimator {spec!r}: expected module:attr, e.g. mypkg.mod:my_kl")
+    try:
+        # Anything the user's module raises while it is imported (a SyntaxError, an ImportError
+        # of its own dependencies, an error in module-level code) is bad input, not a crash.
+        obj: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise UsageError(f"cannot import module {module_name!r} of estimator {spec!r}: "
+                         f"{_describe_exception(exc)}") from None
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise UsageError(f"cannot load estimator {spec!r}: {module_name!r} has no attribute "
+                             f"{attr!r}") from None
+    if isinstance(obj, type):
+        try:
+            obj = obj(**settings)
+        except Exception as exc:
+            given = f" with {_settings_text(settings)}" if settings else ""
+            raise UsageError(f"cannot build estimator {spec!r}{given}: "
+                             f"{_describe_exception(exc)}") from None
+    elif settings:
+        raise UsageError(f"--set applies to a class, but {spec!r} is a {type(obj).__name__}: "
+                         f"drop {_settings_text(settings)}")
+    try:
+        est = estimators.as_estimator(obj, divergence=divergence, name=spec)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"estimator {spec!r}: {_one_line(exc)}") from None
+    if isinstance(est, estimators.CallableEstimator):
+        # The settings are part of its configuration, hence of every cache key: a run with
+        # other --set values must not reuse these.
+        est = dataclasses.replace(est, settings=dict(settings))
+    return est
 
 
 def _divergence_names() -> list[str]:
@@ -179,14 +290,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         results.append(res)
         rate = res.rate()
         print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
-        print(f"  {'n':>6} {'mean':>9} {'bias':>9} {'sd':>8} {'RMSE':>8} {'s/run':>7} fails")
-        for s in res.per_size():
-            print(f"  {s.n:>6} {s.mean:>9.4f} {s.bias:>+9.4f} {s.sd:>8.4f} {s.rmse:>8.4f} "
-                  f"{s.median_seconds:>7.3f} {s.failures:>5}")
+        print(f"  {'n':>6} {'mean':>9} {'bias':>9} {'bias 95% CI':>21} {'sd':>8} {'RMSE':>8} "
+              f"{'s/run':>7} fails")
+        for s in res.per_size(confidence=0.95):
+            ci = f"[{s.bias_low:+.4f}, {s.bias_high:+.4f}]"
+            print(f"  {s.n:>6} {s.mean:>9.4f} {s.bias:>+9.4f} {ci:>21} {s.sd:>8.4f} "
+                  f"{s.rmse:>8.4f} {s.median_seconds:>7.3f} {s.failures:>5}")
         print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {rate.stderr:.3f}")
+        errors = [r.error for r in res.records if r.error]
+        if errors:
+            print(f"  {len(errors)} of {len(res.records)} runs failed; first error: {errors[0]}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "sweep.json", [r.to_dict() for r in results], indent=2)
+    if not args.quiet:
+        print(f"wrote {out / 'sweep.json'}", file=sys.stderr)
     return 0
 
 
@@ -217,6 +335,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
+def _add_debug_option(p: argparse.ArgumentParser) -> None:
+    # Also accepted after the subcommand; SUPPRESS keeps the main parser's value otherwise.
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show tracebacks on errors")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m verify``."""
     parser = argparse.ArgumentParser(
@@ -225,39 +349,72 @@ def build_parser() -> argparse.ArgumentParser:
                     "sample sizes and seeds, and write convergence reports.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="divergences, scenarios and estimators").set_defaults(
-        func=cmd_list)
-    sub.add_parser("demo", help="exact divergences and a duality check").set_defaults(
-        func=cmd_demo)
+    p = sub.add_parser("list", help="divergences, scenarios and estimators")
+    p.set_defaults(func=cmd_list)
+    _add_debug_option(p)
+    p = sub.add_parser("demo", help="exact divergences and a duality check")
+    p.set_defaults(func=cmd_demo)
+    _add_debug_option(p)
     p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not)")
     _add_run_options(p)
     p.add_argument("--atol", type=float, default=Rules.atol, help="absolute tolerance")
     p.add_argument("--rtol", type=float, default=Rules.rtol, help="relative tolerance")
     p.add_argument("--out", default=".", help="folder for certificate.json (default .)")
     p.set_defaults(func=cmd_certify)
+    _add_debug_option(p)
     p = sub.add_parser("sweep", help="run an estimator over sizes and seeds")
     _add_run_options(p)
     p.add_argument("--out", default=".", help="folder for sweep.json (default .)")
     p.set_defaults(func=cmd_sweep)
+    _add_debug_option(p)
     from verify.report import add_report_arguments
 
     p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, PNG)")
     add_report_arguments(p)
     p.set_defaults(func=cmd_report)
+    _add_debug_option(p)
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """Print a warning as one line, like the errors."""
+    print(f"warning: {_one_line(message)}", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    0: success (or certified); 1: not certified; 2: bad usage or input, or any other error,
+    reported on one line on stderr (``--debug`` raises it with its traceback instead); 130:
+    interrupted; 141: stdout closed early (as by ``| head``). Failures of the estimator's own
+    runs are not errors: they are recorded, and fail the ``runs`` rule of a certificate.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.func(args))
     except KeyboardInterrupt:
         print("interrupted: finished runs are in the cache; run again to resume", file=sys.stderr)
         return 130
-    except (UsageError, ValueError, TypeError, NotImplementedError, FileNotFoundError) as exc:
+    except BrokenPipeError:
+        # The reader went away: point stdout at /dev/null so that the interpreter's final flush
+        # does not raise again (the recipe of the Python documentation on SIGPIPE).
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a file (captured, closed): nothing to flush
+            pass
+        return 141
+    except (UsageError, ValueError, TypeError, NotImplementedError, OSError) as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: unexpected {_describe_exception(exc)} (run with --debug for the "
+              "traceback)", file=sys.stderr)
         return 2

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import math
+import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from estimators import as_estimator
+from estimators import BaseEstimator, CallableEstimator, as_estimator
+from estimators._torch import resolve_device
+from estimators.neural import NeuralEstimator
 from reference import ExactValue
 from verify.cache import Cache, library_versions, record_key
+from verify.fingerprint import SUITE_PACKAGES, code_identity
 from verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
 from verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
 
@@ -24,8 +29,9 @@ Progress = Callable[[int, int, str], None]
 class Record:
     """One run of an estimator.
 
-    ``estimate`` is None when the run raised; ``error`` then holds the message. ``seconds`` is the
-    wall time of the run (for a batched ensemble, the batch's time divided by its size).
+    ``estimate`` is None when the run raised; ``error`` then holds the message (also set, to
+    ``"non-finite"``, when the run returned an infinite number). ``seconds`` is the wall time of
+    the run (for a batched ensemble, the batch's time divided by its size).
     """
 
     n: int
@@ -127,7 +133,7 @@ def sweep(
     sizes: Sequence[int],
     seeds: int | Sequence[int],
     *,
-    cache: Cache | str | None = None,
+    cache: Cache | str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     batched: bool = True,
 ) -> SweepResult:
@@ -145,9 +151,17 @@ def sweep(
         Sample sizes per side.
     seeds : int or sequence of int
         A count (seeds 0..k-1) or explicit seeds. Seed s draws the samples *and* seeds the
-        estimator, so a run is reproducible from (size, seed).
+        estimator, so a run is reproducible from (size, seed). Samples are float64 numpy
+        arrays, except for a neural estimator that trains on a GPU: it gets float32 tensors
+        made on its device (:meth:`Scenario.sample` with ``device``).
     cache : Cache or path, optional
-        Where finished runs are stored; runs found there are not repeated.
+        Where finished runs are stored; runs found there are not repeated. A run is stored under
+        the estimator's configuration (for a user's own estimator, a fingerprint of its code and
+        settings: :func:`verify.fingerprint.code_identity`), the scenario, divergence, size, seed,
+        library versions and sampling scheme. Failed runs are kept in the result but never
+        stored, so a transient failure (CUDA out of memory, say) is retried on resume. An
+        estimator whose source code cannot be read (defined in a REPL, a C extension) is never
+        cached, with a warning: an edited version of it could not be told apart.
     progress : callable, optional
         Called as ``progress(done, total, label)``.
     batched : bool
@@ -163,30 +177,49 @@ def sweep(
     truth = scen.truth(divergence)
     if not math.isfinite(truth.value):
         raise ValueError(f"{divergence} is infinite on scenario {scen.name!r}: nothing to estimate")
-    config = est.config() if hasattr(est, "config") else {"name": est.name}
+    config, cacheable = _identity(est)
     versions = library_versions()
-    store = Cache(cache) if isinstance(cache, str) else cache
+    store = cache if cache is None or isinstance(cache, Cache) else Cache(cache)
+    if store is not None and not cacheable:
+        warnings.warn(f"not caching the runs of {est.name!r}: its source code cannot be read "
+                      "(defined in a REPL or a C extension?), so an edited version of it could "
+                      "not be told apart from this one", UserWarning, stacklevel=2)
+        store = None
     seed_list, size_list = _seed_list(seeds), _size_list(sizes)
-    device = str(getattr(est, "device", "cpu"))
+    device = _resolved_device(est)
+    # Only a GPU gets tensors: on the CPU a neural estimator's data stays float64 until it
+    # casts it itself, so CPU estimates are exactly those of numpy samples, as before.
+    sample_device = device if device not in ("cpu", "auto") and _is_neural(est) else None
     result = SweepResult(est.name, config, scen.name, divergence, truth, versions=versions,
                          device=device)
     total, done = len(seed_list) * len(size_list), 0
+    fields: dict[str, Any] = {"config": config, "scenario": scen.describe(),
+                              "divergence": divergence, "versions": versions,
+                              "sampling": SAMPLING_VERSION}
+    if sample_device is not None:
+        # Samples made on a GPU are float32 (on the CPU, float64), so they are different data:
+        # keyed apart. CPU keys are unchanged, so existing caches stay valid.
+        fields["sample_device"] = sample_device
 
     def key(n: int, seed: int) -> str:
-        return record_key({"config": config, "scenario": scen.describe(), "divergence": divergence,
-                           "n": n, "seed": seed, "versions": versions,
-                           "sampling": SAMPLING_VERSION})
+        return record_key({**fields, "n": n, "seed": seed})
+
+    def load(n: int, seed: int) -> dict[str, Any] | None:
+        found = store.get(key(n, seed)) if store is not None else None
+        # A failure stored by an older version is ignored, like a missing run: it is retried.
+        return found if found is not None and found.get("error") is None else None
 
     def save(rec: Record) -> None:
         # Each run is stored the moment it finishes, so an interruption loses at most the run in
-        # flight (a batched ensemble is one unit).
-        if store is not None:
+        # flight (a batched ensemble is one unit). Failures are not stored: they may be
+        # transient (out of memory, a killed worker) and are recomputed on resume.
+        if store is not None and rec.error is None:
             store.put(key(rec.n, rec.seed), asdict(rec))
 
     for n in size_list:
-        found = {s: store.get(key(n, s)) if store else None for s in seed_list}
+        found = {s: load(n, s) for s in seed_list}
         todo = [s for s in seed_list if found[s] is None]
-        fresh = _run(est, scen, n, todo, batched, save) if todo else {}
+        fresh = _run(est, scen, n, todo, batched, save, sample_device) if todo else {}
         result.records.extend(
             Record(**found[s]) if found[s] is not None else fresh[s] for s in seed_list
         )
@@ -196,21 +229,67 @@ def sweep(
     return result
 
 
+def _identity(est: Any) -> tuple[dict[str, Any], bool]:
+    """Return the configuration that keys ``est``'s cached runs, and whether they may be cached.
+
+    A built-in estimator is identified by its ``config()`` (its code by the package version, in
+    every key). A user's own estimator (a wrapped callable, or an object of a class outside this
+    suite) gets a fingerprint of its code and settings as well, ``config["code"]``: its name
+    alone would let an edited function reuse the numbers of the old one.
+    """
+    config = dict(est.config()) if callable(getattr(est, "config", None)) else {"name": est.name}
+    builtin = (isinstance(est, BaseEstimator)
+               and type(est).__module__.partition(".")[0] in SUITE_PACKAGES)
+    if builtin:
+        return config, True
+    code = code_identity(est.fn if isinstance(est, CallableEstimator) else est)
+    if code is None:
+        return config, False
+    config["code"] = code
+    return config, True
+
+
+def _is_neural(est: Any) -> bool:
+    return isinstance(est, NeuralEstimator)
+
+
+def _resolved_device(est: Any) -> str:
+    """Return the device type a neural estimator trains on (``"auto"`` resolved).
+
+    Any other estimator: its ``device`` attribute as given, or ``"cpu"``.
+    """
+    if _is_neural(est):
+        return resolve_device(est.device).type
+    return str(getattr(est, "device", "cpu"))
+
+
+def _sample(scen: Scenario, n: int, seed: int, device: str | None) -> tuple[Any, Any]:
+    return scen.sample(n, seed) if device is None else scen.sample(n, seed, device=device)
+
+
 def _run(
     est: Any, scen: Scenario, n: int, seeds: list[int], batched: bool,
-    save: Callable[[Record], None],
+    save: Callable[[Record], None], device: str | None = None,
 ) -> dict[int, Record]:
     many = getattr(est, "estimate_many", None)
     out: dict[int, Record] = {}
     if batched and callable(many) and len(seeds) > 1:
-        pairs = [scen.sample(n, s) for s in seeds]
-        x_p = np.stack([p for p, _ in pairs])
-        x_q = np.stack([q for _, q in pairs])
+        pairs = [_sample(scen, n, s, device) for s in seeds]
+        if device is None:
+            x_p = np.stack([p for p, _ in pairs])
+            x_q = np.stack([q for _, q in pairs])
+        else:
+            import torch
+
+            x_p = torch.stack([p for p, _ in pairs])
+            x_q = torch.stack([q for _, q in pairs])
+        del pairs  # the stacks are copies: free the per-seed samples (device memory)
         start = time.perf_counter()
         try:
             values = np.asarray(many(x_p, x_q, seeds=seeds), dtype=float)
         except Exception:  # one bad member fails the batch: rerun one by one to attribute it
             values = None
+        del x_p, x_q
         if values is not None:
             per_run = (time.perf_counter() - start) / len(seeds)
             for s, v in zip(seeds, values, strict=True):
@@ -219,13 +298,13 @@ def _run(
                 save(out[s])
             return out
     for s in seeds:
-        out[s] = _run_one(est, scen, n, s)
+        out[s] = _run_one(est, scen, n, s, device)
         save(out[s])
     return out
 
 
-def _run_one(est: Any, scen: Scenario, n: int, seed: int) -> Record:
-    x_p, x_q = scen.sample(n, seed)
+def _run_one(est: Any, scen: Scenario, n: int, seed: int, device: str | None = None) -> Record:
+    x_p, x_q = _sample(scen, n, seed, device)
     if hasattr(est, "seed"):
         est = _with_seed(est, seed)
     start = time.perf_counter()

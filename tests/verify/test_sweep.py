@@ -1,15 +1,21 @@
 """Sweeps: records, statistics, batching, and resumption from the on-disk cache (issue 4)."""
 
+import importlib
 import json
 import math
+import sys
+import textwrap
 
 import numpy as np
 import pytest
+import torch
 
 from estimators import make_estimator
 from tests.verify._estimators import gaussian_mle_kl
 from verify import cache as cache_module
 from verify.cache import Cache, write_json_atomic
+from verify.fingerprint import code_identity
+from verify.scenarios import Scenario, get_scenario
 from verify.stats import fit_rate, size_stats
 from verify.sweeps import SweepResult, sweep
 
@@ -25,6 +31,11 @@ class Counting:
         self.interrupt_after = interrupt_after
         self.divergence = "kl"
         self.name = "counting-mle"
+
+    def config(self):
+        # The call counter and the interruption switch are test instruments, not settings: the
+        # estimates are the same whatever they hold, so they stay out of the cache key.
+        return {"name": self.name}
 
     def estimate(self, x_p, x_q):
         if self.interrupt_after is not None and self.calls >= self.interrupt_after:
@@ -151,3 +162,193 @@ def test_cache_ignores_a_corrupt_record(tmp_path):
     store.put("ab" * 32, {"x": 1})
     (tmp_path / "ab" / f"{'ab' * 32}.json").write_text("{truncated")
     assert store.get("ab" * 32) is None
+
+
+# -- cache keys of a user's own estimator --------------------------------------------------------
+
+def _cached_files(root):
+    return len(list(root.rglob("*.json")))
+
+
+def _write_module(folder, name, body):
+    (folder / f"{name}.py").write_text(textwrap.dedent(body))
+
+
+@pytest.fixture
+def user_modules(tmp_path, monkeypatch):
+    """A folder on sys.path for throwaway estimator modules; they are unloaded afterwards."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    before = set(sys.modules)
+    yield folder
+    for name in set(sys.modules) - before:
+        del sys.modules[name]
+
+
+def test_an_edited_module_does_not_reuse_the_old_functions_cached_runs(tmp_path, user_modules):
+    # The calls are logged in another module, so the log is not part of the estimator's code.
+    _write_module(user_modules, "calls_log", "CALLS = []\n")
+    source = """
+        import calls_log
+
+        SCALE = {scale}
+
+        def _value():
+            return 0.18 * SCALE
+
+        def my_kl(x_p, x_q):
+            calls_log.CALLS.append(1)
+            return _value()
+    """
+    _write_module(user_modules, "my_est", source.format(scale=1))
+    import calls_log
+    import my_est
+
+    cache = tmp_path / "cache"
+    first = sweep(my_est.my_kl, "gauss2d-kl0.5", "kl", [50, 100], 2, cache=cache)
+    assert {r.estimate for r in first.records} == {0.18} and len(calls_log.CALLS) == 4
+    again = sweep(my_est.my_kl, "gauss2d-kl0.5", "kl", [50, 100], 2, cache=cache)
+    assert len(calls_log.CALLS) == 4  # unchanged code: every run comes from the cache
+    assert again.records == first.records
+    # Same module, same function name, but a helper's constant now differs: a new estimator.
+    _write_module(user_modules, "my_est", source.format(scale=5))
+    importlib.reload(my_est)
+    edited = sweep(my_est.my_kl, "gauss2d-kl0.5", "kl", [50, 100], 2, cache=cache)
+    assert {r.estimate for r in edited.records} == {0.18 * 5} and len(calls_log.CALLS) == 8
+    assert edited.config["code"]["module"] == first.config["code"]["module"] == "my_est"
+    assert edited.config["code"]["qualname"] == "my_kl"
+
+
+def test_functions_of_the_same_name_do_not_share_cached_runs(tmp_path):
+    cache = tmp_path / "cache"
+    low, high = (lambda x_p, x_q: 0.4), (lambda x_p, x_q: 0.6)  # both named "<lambda>"
+    a = sweep(low, "gauss2d-kl0.5", "kl", [50], 2, cache=cache)
+    b = sweep(high, "gauss2d-kl0.5", "kl", [50], 2, cache=cache)
+    assert [r.estimate for r in a.records] == [0.4, 0.4]
+    assert [r.estimate for r in b.records] == [0.6, 0.6]
+    assert _cached_files(cache) == 4
+
+
+def test_settings_of_a_class_are_part_of_the_cache_key(tmp_path, user_modules):
+    # No config(): the settings are read from the object's attributes (and, from the command
+    # line, also from CallableEstimator.settings).
+    _write_module(user_modules, "scaled", """
+        class Scaled:
+            def __init__(self, factor=1.0):
+                self.factor = factor
+
+            def estimate(self, x_p, x_q):
+                return 0.5 * self.factor
+    """)
+    from scaled import Scaled
+
+    cache = tmp_path / "cache"
+    one = sweep(Scaled(1.0), "gauss2d-kl0.5", "kl", [50], 2, cache=cache)
+    two = sweep(Scaled(2.0), "gauss2d-kl0.5", "kl", [50], 2, cache=cache)
+    assert [r.estimate for r in one.records] == [0.5, 0.5]
+    assert [r.estimate for r in two.records] == [1.0, 1.0]
+    assert code_identity(Scaled(1.0).estimate) == code_identity(Scaled(1.0).estimate)
+    assert code_identity(Scaled(1.0).estimate) != code_identity(Scaled(3.0).estimate)
+
+
+def test_an_estimator_without_readable_source_is_not_cached(tmp_path):
+    namespace = {}
+    exec("def typed_in_a_repl(x_p, x_q):\n    return 0.5\n", namespace)  # no source file
+    fn = namespace["typed_in_a_repl"]
+    assert code_identity(fn) is None
+    with pytest.warns(UserWarning, match="not caching"):
+        res = sweep(fn, "gauss2d-kl0.5", "kl", [50], 2, cache=tmp_path / "cache")
+    assert [r.estimate for r in res.records] == [0.5, 0.5]
+    assert _cached_files(tmp_path) == 0
+
+
+def test_failed_runs_are_kept_in_the_result_but_retried_on_resume(tmp_path):
+    class Flaky(Counting):
+        """Fails (as a CUDA out-of-memory error would) while ``failing`` holds the seed."""
+
+        def __init__(self, failing):
+            super().__init__()
+            self.failing = failing
+
+        def estimate(self, x_p, x_q):
+            if self.failing(x_p):
+                raise RuntimeError("CUDA out of memory")
+            return super().estimate(x_p, x_q)
+
+    cache = tmp_path / "cache"
+    first = Flaky(lambda x_p: x_p.shape[0] == 400)
+    res = sweep(first, "gauss2d-kl0.5", "kl", SIZES, SEEDS, cache=cache)
+    failed = [r for r in res.records if r.error]
+    assert [r.n for r in failed] == [400] * len(SEEDS)
+    assert all("CUDA out of memory" in r.error and r.estimate is None for r in failed)
+    assert [s.failures for s in res.per_size()] == [0, len(SEEDS), 0]
+    assert _cached_files(cache) == len(SIZES) * len(SEEDS) - len(SEEDS)  # failures not stored
+    second = Flaky(lambda x_p: False)
+    resumed = sweep(second, "gauss2d-kl0.5", "kl", SIZES, SEEDS, cache=cache)
+    assert second.calls == len(SEEDS)  # only the failed runs are recomputed
+    assert all(r.ok for r in resumed.records)
+
+
+def test_a_failure_cached_by_an_older_version_is_retried(tmp_path):
+    cache = Cache(tmp_path)
+    sweep(Counting(), "gauss2d-kl0.5", "kl", [100], [0], cache=cache)
+    (path,) = tmp_path.rglob("*.json")
+    path.write_text(json.dumps({"n": 100, "seed": 0, "estimate": None, "seconds": 0.0,
+                                "error": "RuntimeError: CUDA out of memory"}))
+    est = Counting()
+    res = sweep(est, "gauss2d-kl0.5", "kl", [100], [0], cache=cache)
+    assert est.calls == 1 and res.records[0].ok
+
+
+# -- where the samples are made ------------------------------------------------------------------
+
+def _record_sample_devices(monkeypatch):
+    seen = []
+    original = Scenario.sample
+
+    def sample(self, n, seed, device=None, members=None):
+        seen.append(device)
+        return original(self, n, seed, device=device, members=members)
+
+    monkeypatch.setattr(Scenario, "sample", sample)
+    return seen
+
+
+TINY_NEURAL = {"steps": 40, "eval_every": 20, "hidden": (8,), "batch_size": 64}
+
+
+def test_neural_estimates_on_the_cpu_use_the_numpy_samples_as_before(monkeypatch):
+    # On the CPU the data stays float64 numpy (not float32 tensors), so a sweep gives exactly
+    # what the estimator gives on Scenario.sample's arrays.
+    seen = _record_sample_devices(monkeypatch)
+    est = make_estimator("fgan", divergence="kl", device="cpu", **TINY_NEURAL)
+    res = sweep(est, "gauss2d-kl0.5", "kl", [64], [0, 1])
+    assert seen == [None, None] and res.device == "cpu"
+    scen = get_scenario("gauss2d-kl0.5")
+    pairs = [scen.sample(64, s) for s in (0, 1)]
+    direct = est.estimate_many(np.stack([p for p, _ in pairs]), np.stack([q for _, q in pairs]),
+                               seeds=[0, 1])
+    assert [r.estimate for r in res.records] == direct.tolist()
+
+
+def test_classical_estimators_get_numpy_samples(monkeypatch):
+    seen = _record_sample_devices(monkeypatch)
+    sweep(make_estimator("knn", divergence="kl"), "gauss2d-kl0.5", "kl", [64], [0, 1])
+    assert seen == [None, None]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_neural_estimators_on_a_gpu_get_samples_made_there(monkeypatch, tmp_path):
+    seen = _record_sample_devices(monkeypatch)
+    est = make_estimator("fgan", divergence="kl", device="auto", **TINY_NEURAL)
+    res = sweep(est, "gauss2d-kl0.5", "kl", [64], [0, 1], cache=tmp_path)
+    assert seen == ["cuda", "cuda"] and res.device == "cuda"
+    assert all(r.ok and r.batched for r in res.records)
+    one = sweep(est, "gauss2d-kl0.5", "kl", [64], [0], batched=False)  # the one-by-one path
+    assert one.records[0].ok and seen[-1] == "cuda"
+    # Float32 samples are other data than float64 ones: never keyed like the CPU's runs.
+    cpu = make_estimator("fgan", divergence="kl", device="cpu", **TINY_NEURAL)
+    sweep(cpu, "gauss2d-kl0.5", "kl", [64], [0, 1], cache=tmp_path)
+    assert _cached_files(tmp_path) == 4

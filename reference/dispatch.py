@@ -132,14 +132,22 @@ def divergence(name: str, p: Any, q: Any) -> float:
     Raises
     ------
     ArithmeticError
-        If quadrature's error estimate exceeds :data:`QUADRATURE_MAX_RELATIVE_ERROR` of the value.
+        If the method's error estimate (:attr:`ExactValue.error`, the summed QUADPACK estimates
+        for quadrature) exceeds :data:`QUADRATURE_MAX_RELATIVE_ERROR` of the value plus 1e-12,
+        or if a quadrature integrand has not decayed at the ends of its integration range.
     """
     if isinstance(p, Distribution) or isinstance(q, Distribution):
         result = exact_divergence(name, p, q)
-        if result.error > QUADRATURE_MAX_RELATIVE_ERROR * abs(result.value) + 1e-12:
+        tolerance = QUADRATURE_MAX_RELATIVE_ERROR * abs(result.value) + 1e-12
+        if result.error > tolerance:
+            # A reference value is only as good as its error bound: refuse rather than return a
+            # number that may be off in its leading digits.
             raise ArithmeticError(
-                f"{result.method} for {name!r} did not reach the requested accuracy: value "
-                f"{result.value:.12g} with error estimate {result.error:.3g}"
+                f"{result.method} for {name!r} between {type(p).__name__} and "
+                f"{type(q).__name__} did not reach the requested accuracy: value "
+                f"{result.value:.12g} with error estimate {result.error:.3g} exceeds the "
+                f"tolerance {tolerance:.3g} ({QUADRATURE_MAX_RELATIVE_ERROR:g} of the value + "
+                "1e-12); exact_divergence returns the value with its error estimate"
             )
         return result.value
     return discrete_divergence(name, p, q)

@@ -12,9 +12,13 @@ Conventions (the project's, from the design seed):
   ``TV`` is :math:`\tfrac12\int|p-q|`, at most 1; ``hellinger`` is the squared Hellinger distance
   :math:`\int(\sqrt p - \sqrt q)^2`, at most 2 (no factor ½).
 
-Where these differ from the f-GAN paper (Nowozin et al. 2016, Tables 1-2) the entry says so: the
-paper's JS is twice ours up to a constant, its TV is twice ours, and its GAN generator has
-``f(1) = -log 4``; here every generator satisfies ``f(1) = 0``.
+Where these differ from the f-GAN paper (Nowozin et al. 2016, Tables 1-2) the entry says so. The
+paper's total variation is ours (generator :math:`\tfrac12|u-1|`, activation
+:math:`\tfrac12\tanh v`, :math:`\operatorname{dom} f^* \supseteq [-\tfrac12, \tfrac12]`). Its
+Jensen-Shannon generator :math:`u\log u - (u+1)\log\frac{1+u}{2}` integrates to twice our JS,
+with no added constant. Its GAN generator :math:`u\log u - (u+1)\log(u+1)` has
+``f(1) = -log 4`` and gives :math:`2\,JS - \log 4`; ours is shifted by ``log 4`` so that every
+generator has ``f(1) = 0``.
 
 Every function is written once with the array-API namespace of its argument, so the same entry
 serves the float64 numpy references and the float32 torch estimators.
@@ -52,9 +56,13 @@ class FDivergence:
     conjugate : callable
         Fenchel conjugate :math:`f^*(t) = \sup_{u \ge 0} tu - f(u)`; ``+inf`` outside
         :attr:`domain`.
-    f_prime : callable
-        Derivative :math:`f'(u)`; the optimal critic is :math:`T^* = f'(p/q)`. Accepts ``u = 0``
-        and ``u = inf`` and returns the one-sided limits there.
+    f_prime_of_log : callable
+        The derivative as a function of the log-ratio, :math:`s \mapsto f'(e^s)` for
+        :math:`s \in [-\infty, \infty]`: the optimal critic :math:`T^* = f'(p/q)` computed from
+        :math:`\log p - \log q`, so that it stays exact where :math:`p/q` itself would overflow
+        or lose digits as a subnormal float. ``s = -inf`` and ``s = inf`` give the one-sided
+        limits :math:`f'(0^+)` and :math:`f'(\infty)`. (The derivative is written only here;
+        :attr:`f_prime` composes it with ``log``.)
     domain : tuple of float
         Effective domain of :math:`f^*` as an interval ``(low, high)``.
     domain_closed : tuple of bool
@@ -87,7 +95,7 @@ class FDivergence:
     title: str
     f: ArrayFn
     conjugate: ArrayFn
-    f_prime: ArrayFn
+    f_prime_of_log: ArrayFn
     domain: tuple[float, float]
     domain_closed: tuple[bool, bool]
     f_at_zero: float
@@ -99,6 +107,16 @@ class FDivergence:
     symmetric: bool
     source: str
     exponential_tails: bool = False
+
+    @property
+    def f_prime(self) -> ArrayFn:
+        r"""Derivative :math:`u \mapsto f'(u)`, i.e. :attr:`f_prime_of_log` at :math:`\log u`.
+
+        The optimal critic is :math:`T^* = f'(p/q)`. Accepts ``u = 0`` and ``u = inf`` and returns
+        the one-sided limits there (numpy warns of ``log(0)``; callers silence it).
+        """
+        of_log = self.f_prime_of_log
+        return lambda u: of_log(namespace(u).log(u))
 
     @property
     def upper_bound(self) -> float:
@@ -133,7 +151,7 @@ KL = FDivergence(
     title="Kullback-Leibler KL(P||Q)",
     f=lambda u: xlogy(u, u),
     conjugate=_kl_conjugate,
-    f_prime=lambda u: 1.0 + namespace(u).log(u),
+    f_prime_of_log=lambda s: 1.0 + s,
     domain=(-INF, INF),
     domain_closed=(False, False),
     f_at_zero=0.0,
@@ -161,7 +179,8 @@ REVERSE_KL = FDivergence(
     title="reverse Kullback-Leibler KL(Q||P)",
     f=lambda u: -namespace(u).log(u),
     conjugate=_rkl_conjugate,
-    f_prime=lambda u: -1.0 / u,
+    # -1/u = -e^{-s}: overflows to -inf for s < -709.78, where |T*| exceeds the float64 range.
+    f_prime_of_log=lambda s: -_exp(-s),
     domain=(-INF, 0.0),
     domain_closed=(False, False),
     f_at_zero=INF,
@@ -178,9 +197,10 @@ REVERSE_KL = FDivergence(
 
 # --------------------------------------------------------------------------------------------
 # Jensen-Shannon, the seed's convention: f(u) = ½[u log u - (u+1) log((u+1)/2)], so that
-# D_f = ½KL(P||M) + ½KL(Q||M) <= log 2.  This f is half of f-GAN's "Jensen-Shannon" generator,
-# hence f*(t) = ½ f_fgan*(2t) = -½ log(2 - exp(2t)), dom t < ½ log 2, and the activation is
-# half of f-GAN's log 2 - log(1 + exp(-v)).
+# D_f = ½KL(P||M) + ½KL(Q||M) <= log 2.  This f is half of f-GAN's "Jensen-Shannon" generator
+# u log u - (u+1) log((1+u)/2) (Table 1), which integrates to 2 JS with no added constant; hence
+# f*(t) = ½ f_fgan*(2t) = -½ log(2 - exp(2t)), dom t < ½ log 2, and the activation is half of
+# f-GAN's log 2 - log(1 + exp(-v)) (Table 2).
 def _js_conjugate(t: Array) -> Array:
     xp = namespace(t)
     inside = t < 0.5 * LOG2
@@ -201,6 +221,22 @@ def _gan_f(u: Array) -> Array:
     return -_log1p_inverse_times(u) - namespace(u).log1p(u) + LOG4
 
 
+def _js_perspective(p: Array, q: Array) -> Array:
+    """Return ``½[p log(2p/(p+q)) + q log(2q/(p+q))]``, the JS integrand, for any ``p, q >= 0``.
+
+    The expression is positively homogeneous, so it is evaluated at ``(p, q) / s`` with
+    ``s = max(p, q)`` and multiplied back: the midpoint of the scaled pair is at least ½ and
+    cannot underflow. (Unscaled, ``p = 0, q = 5e-324`` gave ``(p + q)/2 = 0`` and the term
+    ``q log(q/0) = inf`` for a divergence that is ~1e-324.)
+    """
+    xp = namespace(p, q)
+    s = xp.maximum(p, q)
+    safe = xp.where(s > 0, s, xp.ones_like(s))
+    a, b = p / safe, q / safe
+    m = (a + b) / 2.0
+    return s * (0.5 * (rel_entr(a, m) + rel_entr(b, m)))
+
+
 def _js_log_perspective(lp: Array, lq: Array) -> Array:
     lm = namespace(lp, lq).logaddexp(lp, lq) - LOG2
     return 0.5 * (_exp(lp) * (lp - lm) + _exp(lq) * (lq - lm))
@@ -212,27 +248,31 @@ JS = FDivergence(
     # ½[u log u - (u+1) log((u+1)/2)] = ½[f_gan(u) - (1 - u) log 2]: the same stable form.
     f=lambda u: 0.5 * (_gan_f(u) - LOG4 + (u + 1.0) * LOG2),
     conjugate=_js_conjugate,
-    f_prime=lambda u: 0.5 * (LOG2 - namespace(u).log1p(1.0 / u)),
+    # ½ log(2u/(1+u)) = ½[log 2 - log(1 + e^{-s})]: finite for every finite s, also where 1/u
+    # overflows (u < 5e-309, T* ~ ½ log(2u) ~ -355).
+    f_prime_of_log=lambda s: 0.5 * (LOG2 - softplus(-s)),
     domain=(-INF, 0.5 * LOG2),
     domain_closed=(False, False),
     f_at_zero=0.5 * LOG2,
     slope_at_inf=0.5 * LOG2,
     activation=lambda v: 0.5 * (LOG2 - softplus(-v)),
     conjugate_of_activation=lambda v: -0.5 * (LOG2 - softplus(v)),
-    perspective=lambda p, q: 0.5 * (rel_entr(p, (p + q) / 2.0) + rel_entr(q, (p + q) / 2.0)),
+    perspective=_js_perspective,
     log_perspective=_js_log_perspective,
     symmetric=True,
     source=(
-        "Lin (1991); f-GAN (Nowozin et al. 2016) Table 2 'Jensen-Shannon' divided by 2 "
-        "(the paper's generator is 2f; its divergence is 2 JS)"
+        "Lin (1991); f-GAN (Nowozin et al. 2016) Tables 1-2 'Jensen-Shannon' divided by 2 "
+        "(the paper's generator is 2f, which gives 2 JS with no added constant)"
     ),
 )
 
 
 # --------------------------------------------------------------------------------------------
-# Total variation, seed convention f(u) = ½|u - 1| (f-GAN uses |u - 1|, twice ours).  The exact
-# conjugate over u >= 0 is max(t, -½) on t <= ½ (the maximiser is u = 0 below -½, u = 1 above);
-# f-GAN's "t on |t| <= ½" agrees on [-½, ½], where the activation ½ tanh(v) lands.
+# Total variation, f(u) = ½|u - 1|, so D_f = ½∫|p - q| <= 1: the seed's convention and f-GAN's
+# alike (Table 1: ½∫|p - q|, f(u) = ½|u - 1|; Table 2: activation ½ tanh(v), f*(t) = t on
+# |t| <= ½).  The exact conjugate over u >= 0 is max(t, -½) on t <= ½ (the maximiser is u = 0
+# below -½, u = 1 above): it agrees with f-GAN's on [-½, ½], where the activation lands, and
+# extends the domain to (-inf, ½].
 def _tv_conjugate(t: Array) -> Array:
     xp = namespace(t)
     return _outside_domain_inf(t, t <= 0.5, xp.where(t < -0.5, xp.full_like(t, -0.5), t))
@@ -244,7 +284,7 @@ TV = FDivergence(
     f=lambda u: 0.5 * namespace(u).abs(u - 1.0),
     conjugate=_tv_conjugate,
     # Subgradient: at u = 1 any value in [-½, ½] is optimal; sign gives 0 there.
-    f_prime=lambda u: 0.5 * namespace(u).sign(u - 1.0),
+    f_prime_of_log=lambda s: 0.5 * namespace(s).sign(s),
     domain=(-INF, 0.5),
     domain_closed=(False, True),
     f_at_zero=0.5,
@@ -254,7 +294,10 @@ TV = FDivergence(
     perspective=lambda p, q: 0.5 * namespace(p, q).abs(p - q),
     log_perspective=lambda lp, lq: 0.5 * namespace(lp, lq).abs(_exp(lp) - _exp(lq)),
     symmetric=True,
-    source="f-GAN (Nowozin et al. 2016) Table 2 'Total variation' divided by 2",
+    source=(
+        "f-GAN (Nowozin et al. 2016) Tables 1-2 'Total variation' (same generator and "
+        "activation; conjugate extended to its exact domain (-inf, ½])"
+    ),
 )
 
 
@@ -280,7 +323,7 @@ CHI2 = FDivergence(
     title="Pearson chi-squared ∫(p-q)²/q",
     f=lambda u: (u - 1.0) ** 2,
     conjugate=_chi2_conjugate,
-    f_prime=lambda u: 2.0 * (u - 1.0),
+    f_prime_of_log=lambda s: 2.0 * namespace(s).expm1(s),  # 2(u - 1)
     domain=(-INF, INF),
     domain_closed=(False, False),
     f_at_zero=1.0,
@@ -310,7 +353,7 @@ HELLINGER = FDivergence(
     title="squared Hellinger ∫(√p-√q)²",
     f=lambda u: (namespace(u).sqrt(u) - 1.0) ** 2,
     conjugate=_hellinger_conjugate,
-    f_prime=lambda u: 1.0 - 1.0 / namespace(u).sqrt(u),
+    f_prime_of_log=lambda s: -namespace(s).expm1(-0.5 * s),  # 1 - 1/sqrt(u), exact near u = 1
     domain=(-INF, 1.0),
     domain_closed=(False, False),
     f_at_zero=1.0,
@@ -358,7 +401,8 @@ JEFFREYS = FDivergence(
     title="Jeffreys KL(P||Q)+KL(Q||P)",
     f=lambda u: (u - 1.0) * namespace(u).log(u),
     conjugate=_jeffreys_conjugate,
-    f_prime=lambda u: namespace(u).log(u) + 1.0 - 1.0 / u,
+    # log u + 1 - 1/u = s - expm1(-s); overflows to -inf like reverse KL's for s < -709.78.
+    f_prime_of_log=lambda s: s - namespace(s).expm1(-s),
     domain=(-INF, INF),
     domain_closed=(False, False),
     f_at_zero=INF,
@@ -395,7 +439,7 @@ GAN = FDivergence(
     title="GAN divergence (2 JS; f-GAN's up to the constant log 4)",
     f=_gan_f,
     conjugate=_gan_conjugate,
-    f_prime=lambda u: -namespace(u).log1p(1.0 / u),
+    f_prime_of_log=lambda s: -softplus(-s),  # -log(1 + 1/u): finite for every finite s
     domain=(-INF, 0.0),
     domain_closed=(False, False),
     f_at_zero=LOG4,

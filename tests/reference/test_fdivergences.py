@@ -222,6 +222,62 @@ def test_activation_maps_into_the_domain(name, v):
     assert np.isfinite(call(entry.conjugate_of_activation, v))
 
 
+# Bisection bracket for the activation's logit: wide enough for every f'(u) with u in RATIOS
+# (chi2's v = t* = 2(u - 1) reaches 2e6).
+LOGIT_BRACKET = (-1e7, 1e7)
+
+
+def activation_preimage(activation, target):
+    """Bisect a non-decreasing activation for ``target``: the final bracket ``(lo, hi)``.
+
+    Returns None unless ``g(lo0) <= target <= g(hi0)`` on the initial bracket; otherwise the
+    invariant g(lo) < target <= g(hi) (or target at the bracket's low end) is kept for 200
+    halvings, far past the adjacent floats where the bracket stops shrinking.
+    """
+    lo, hi = LOGIT_BRACKET
+    g = lambda v: float(call(activation, v))  # noqa: E731 - a local shorthand
+    if not g(lo) <= target <= g(hi):
+        return None
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if g(mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return lo, hi
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_activation_limits_cover_every_optimal_critic(name):
+    # The critic T = g_f(V) must be able to represent T* = f'(p/q) for every ratio: the closure
+    # of g_f's range must contain f'(0+) and f'(inf) = sup dom f*, the ends of the set of
+    # optimal values. (Mapping into dom f* alone admits a too-narrow range such as
+    # ¼ tanh(v) for TV, whose critic can never reach T* = ±½ and under-estimates TV by half.)
+    entry = DIVERGENCES[name]
+    lowest, highest = call(entry.activation, [-math.inf, math.inf])
+    at_zero, at_inf = call(entry.f_prime, [0.0, math.inf])
+    assert lowest <= at_zero
+    assert highest >= at_inf
+    assert highest == entry.domain[1]  # also the end of dom f*: the range is not wider
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(u=RATIOS, v1=LOGITS, v2=LOGITS)
+def test_activation_reaches_the_optimal_critic(name, u, v1, v2):
+    entry = DIVERGENCES[name]
+    # Bisection needs a non-decreasing activation (all of the table's are increasing).
+    lo_v, hi_v = sorted((v1, v2))
+    assert float(call(entry.activation, lo_v)) <= float(call(entry.activation, hi_v))
+    # Some logit attains T* = f'(u): the bisection bracket closes onto it, and the activation
+    # has no jump there (its values at the two ends of the bracket agree to rounding).
+    target = float(call(entry.f_prime, u))
+    bracket = activation_preimage(entry.activation, target)
+    assert bracket is not None, f"f'({u:g}) = {target:g} is outside the activation's range"
+    g_lo, g_hi = (float(call(entry.activation, v)) for v in bracket)
+    assert g_lo <= target <= g_hi or g_lo == target
+    assert g_hi - g_lo <= 1e-12 * (1.0 + abs(target))
+
+
 @pytest.mark.parametrize("name", NAMES)
 @given(v=st.floats(-30.0, 30.0))
 def test_conjugate_of_activation_is_the_composition(name, v):
@@ -330,6 +386,29 @@ def test_perspective_limits(name, mass):
     assert at_both_zero == 0.0
 
 
+SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+
+
+@pytest.mark.parametrize("mass", [5e-324, 1e-320, SMALLEST_NORMAL / 3, SMALLEST_NORMAL])
+@pytest.mark.parametrize("name", NAMES)
+def test_perspective_limits_at_subnormal_masses(name, mass):
+    # Intermediate values such as JS's midpoint (p + q)/2 must not underflow to 0 (which turned
+    # p = 0, q = 5e-324 into an infinite JS term): the limits hold down to the last subnormal,
+    # up to a few subnormal ulps (5e-324) of rounding, plus the perspective test's allowance for
+    # terms of size mass |log mass| that cancel (m log m - m log 2m for GAN at p = q).
+    entry = DIVERGENCES[name]
+    tol = 4 * 5e-324 + 1e-12 * mass * (1.0 + 2.0 * abs(math.log(mass)))
+    cases = [((0.0, mass), mass * entry.f_at_zero), ((mass, 0.0), mass * entry.slope_at_inf),
+             ((mass, mass), 0.0)]
+    for (p, q), expected in cases:
+        with np.errstate(divide="ignore"):
+            value = float(entry.perspective(np.array([p]), np.array([q]))[0])
+        if math.isinf(expected):
+            assert value == expected
+        else:
+            assert abs(value - expected) <= 1e-12 * abs(expected) + tol, (p, q, value)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_symmetric_flag(name):
     # D_f(P||Q) = D_f(Q||P) for all P, Q iff u f(1/u) = f(u) + c (u - 1) for a constant c
@@ -349,6 +428,7 @@ def test_exponential_tails_flag(name):
     div = DIVERGENCES[name]
     v = torch.tensor([-100.0, 100.0], dtype=torch.float32)
     overflows = not bool(
-        torch.isfinite(div.activation(v)).all() and torch.isfinite(div.conjugate_of_activation(v)).all()
+        torch.isfinite(div.activation(v)).all()
+        and torch.isfinite(div.conjugate_of_activation(v)).all()
     )
     assert div.exponential_tails == overflows

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from collections.abc import Callable
-from fractions import Fraction
-from typing import NamedTuple
 
 import numpy as np
 import ot
 import pytest
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.spatial.distance import cdist
 
@@ -26,6 +23,7 @@ from reference.wasserstein import (
     wasserstein1_dual,
     wasserstein1_translation,
 )
+from verify.strategies import point_clouds, probability_vectors, weighted_point_clouds
 
 # LP optima from the network simplex are exact up to float64 rounding of a few hundred terms
 # (relative error ~1e-14); 1e-9 leaves a wide margin yet catches any wrong factor or sign.
@@ -38,59 +36,31 @@ def close(actual: float, expected: float, scale: float = 1.0) -> bool:
 
 
 # --- strategies -------------------------------------------------------------------------------
+#
+# The public strategies of verify.strategies: weighted clouds with repeated points, zero weights,
+# tiny weights (down to ~1e-300) and coordinates up to 1e3 in magnitude.
+
+Cloud = tuple[np.ndarray, np.ndarray]  # points [n, d], weights [n]
 
 
-class Cloud(NamedTuple):
-    """A weighted cloud: points [n, d], float weights [n] and the integer weights they came from."""
-
-    points: np.ndarray
-    weights: np.ndarray
-    counts: tuple[int, ...]
-
-
-# Half-integers make duplicate points and tied distances common; free floats exercise the rest.
-GRID = st.integers(-6, 6).map(lambda k: k / 2)
-COORD = st.one_of(GRID, st.floats(-10, 10, allow_nan=False, allow_infinity=False))
-
-
-@st.composite
-def clouds(draw: st.DrawFn, d: int, coord: st.SearchStrategy[float] = COORD) -> Cloud:
-    """1-6 distinct base points, then 1-8 points drawn from them with repetition (duplicates).
-
-    Integer weights 0..4 (at least one positive) normalised to sum 1, so zero weights occur.
-    """
-    n_base = draw(st.integers(1, 6))
-    base = np.array([[draw(coord) for _ in range(d)] for _ in range(n_base)])
-    idx = draw(st.lists(st.integers(0, n_base - 1), min_size=1, max_size=8))
-    counts = draw(st.lists(st.integers(0, 4), min_size=len(idx), max_size=len(idx)))
-    if sum(counts) == 0:
-        counts[draw(st.integers(0, len(idx) - 1))] = 1
-    weights = np.array(counts, dtype=np.float64) / sum(counts)
-    return Cloud(base[idx], weights, tuple(counts))
-
-
-@st.composite
-def cloud_tuples(
-    draw: st.DrawFn, k: int, coord: st.SearchStrategy[float] = COORD, max_d: int = 4
-) -> tuple[Cloud, ...]:
+def cloud_tuples(k: int, max_d: int = 4) -> st.SearchStrategy[tuple[Cloud, ...]]:
     """``k`` weighted clouds sharing one random dimension d in 1..max_d."""
-    d = draw(st.integers(1, max_d))
-    return tuple(draw(clouds(d, coord)) for _ in range(k))
+    return st.integers(1, max_d).flatmap(
+        lambda d: st.tuples(
+            *[weighted_point_clouds(1, 8, min_dim=d, max_dim=d, allow_zero_weights=True)] * k
+        )
+    )
 
 
-def as_measure(c: Cloud) -> dict[tuple[float, ...], Fraction]:
-    """Canonical form of the measure: exact mass per distinct support point, zeros dropped."""
-    total = sum(c.counts)
-    mass: Counter[tuple[float, ...]] = Counter()
-    for point, count in zip(c.points, c.counts, strict=True):
-        if count:
-            mass[tuple(point.tolist())] += count
-    return {p: Fraction(m, total) for p, m in mass.items()}
+def masses(points: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The measure in canonical form: its distinct support points and the mass on each."""
+    distinct, inverse = np.unique(points, axis=0, return_inverse=True)
+    return distinct, np.bincount(inverse.reshape(-1), weights=weights, minlength=len(distinct))
 
 
-def diameter(*cs: Cloud) -> float:
+def diameter(*clouds: Cloud) -> float:
     """Largest coordinate magnitude in the clouds, the scale of every cost in the LP."""
-    return max(float(np.abs(c.points).max()) for c in cs)
+    return max(float(np.abs(points).max()) for points, _ in clouds)
 
 
 # --- exact values on hand-computed examples ---------------------------------------------------
@@ -118,41 +88,39 @@ def test_weights_are_used_not_ignored() -> None:
 # --- LP duality ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
 @given(cloud_tuples(2))
 def test_dual_matches_primal_and_is_feasible(pair: tuple[Cloud, Cloud]) -> None:
-    p, q = pair
-    sol = wasserstein1_dual(p.points, q.points, p.weights, q.weights)
+    (x, a), (y, b) = pair
+    sol = wasserstein1_dual(x, y, a, b)
     assert isinstance(sol, W1Dual)
-    cost = cdist(p.points, q.points)
-    primal = wasserstein1(p.points, q.points, p.weights, q.weights, method="lp")
-    scale = diameter(p, q)
+    cost = cdist(x, y)
+    primal = wasserstein1(x, y, a, b, method="lp")
+    scale = diameter(*pair)
     assert close(sol.value, primal, scale)
     # The plan is a coupling of a and b whose cost is the optimum (marginals are sums of at most
-    # 8 rounded floats: 1e-12 is ~1e4 ulps of margin and far below any weight, >= 1/32).
-    np.testing.assert_allclose(sol.plan.sum(axis=1), p.weights, atol=1e-12)
-    np.testing.assert_allclose(sol.plan.sum(axis=0), q.weights, atol=1e-12)
+    # 8 rounded floats below 1: 1e-12 is ~1e4 ulps of margin).
+    np.testing.assert_allclose(sol.plan.sum(axis=1), a, atol=1e-12)
+    np.testing.assert_allclose(sol.plan.sum(axis=0), b, atol=1e-12)
     assert np.all(sol.plan >= 0)
     assert close(float(np.sum(sol.plan * cost)), primal, scale)
     # Dual feasibility f_i + g_j <= c_ij; 1e-9 covers rounding of potentials of size ~scale.
     assert np.all(sol.f[:, None] + sol.g[None, :] <= cost + RTOL * max(1.0, scale))
     # The value is the dual objective of the returned potentials, not a copy of the primal.
-    assert close(sol.value, float(p.weights @ sol.f + q.weights @ sol.g), scale)
+    assert close(sol.value, float(a @ sol.f + b @ sol.g), scale)
 
 
-@settings(max_examples=60, deadline=None)
 @given(cloud_tuples(2))
 def test_critic_is_1_lipschitz_and_attains_w1(pair: tuple[Cloud, Cloud]) -> None:
-    p, q = pair
-    sol = wasserstein1_dual(p.points, q.points, p.weights, q.weights)
-    scale = diameter(p, q)
-    support = np.concatenate([p.points, q.points])
+    (x, a), (y, b) = pair
+    sol = wasserstein1_dual(x, y, a, b)
+    scale = diameter(*pair)
+    support = np.concatenate([x, y])
     h = np.concatenate([sol.critic_x, sol.critic_y])
     # 1e-9 absorbs the rounding of a min over costs of size ~scale (exact up to ~1e-14).
     slack = np.abs(h[:, None] - h[None, :]) - cdist(support, support)
     assert slack.max() <= RTOL * max(1.0, scale)
     # Kantorovich-Rubinstein form: E_P h - E_Q h equals W1 (the critic is optimal).
-    kr = float(p.weights @ sol.critic_x - q.weights @ sol.critic_y)
+    kr = float(a @ sol.critic_x - b @ sol.critic_y)
     assert close(kr, sol.value, scale)
 
 
@@ -165,66 +133,84 @@ def test_dual_result_is_read_only() -> None:
 # --- metric axioms ------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
 @given(cloud_tuples(3))
 def test_symmetry_and_triangle_inequality(triple: tuple[Cloud, Cloud, Cloud]) -> None:
-    p, q, r = triple
-    scale = diameter(p, q, r)
-    pq = wasserstein1(p.points, q.points, p.weights, q.weights)
-    qp = wasserstein1(q.points, p.points, q.weights, p.weights)
-    qr = wasserstein1(q.points, r.points, q.weights, r.weights)
-    pr = wasserstein1(p.points, r.points, p.weights, r.weights)
+    (x, a), (y, b), (z, c) = triple
+    scale = diameter(*triple)
+    pq = wasserstein1(x, y, a, b)
+    qp = wasserstein1(y, x, b, a)
+    qr = wasserstein1(y, z, b, c)
+    pr = wasserstein1(x, z, a, c)
     assert close(pq, qp, scale)
     # 1e-9 relative: the three optima each carry ~1e-14 relative rounding.
     assert pr <= pq + qr + RTOL * max(1.0, scale)
     assert min(pq, qr, pr) >= 0.0
 
 
-@settings(max_examples=40, deadline=None)
 @given(cloud_tuples(1), st.randoms(use_true_random=False))
 def test_zero_on_the_same_measure(single: tuple[Cloud], rnd: random.Random) -> None:
-    (p,) = single
-    assert wasserstein1(p.points, p.points, p.weights, p.weights) == pytest.approx(0.0, abs=1e-12)
+    ((x, a),) = single
+    # Zero cost up to rounding of the weights (~1e-16) times distances (up to ~4e3 here): the
+    # former bound 1e-12 for coordinates up to 10, scaled with the coordinates.
+    tol = 1e-13 * max(1.0, diameter(*single))
+    assert wasserstein1(x, x, a, a) == pytest.approx(0.0, abs=tol)
     # The same measure written differently: shuffled and with one point split into two copies.
-    perm = np.array(rnd.sample(range(len(p.counts)), len(p.counts)))
-    points = np.concatenate([p.points[perm], p.points[perm[:1]]])
-    weights = np.concatenate([p.weights[perm], [0.0]])
+    perm = np.array(rnd.sample(range(len(a)), len(a)))
+    points = np.concatenate([x[perm], x[perm[:1]]])
+    weights = np.concatenate([a[perm], [0.0]])
     weights[0], weights[-1] = weights[0] / 2, weights[0] / 2
-    # Zero cost up to rounding of the weights (~1e-16) times distances (<= 30): 1e-12.
     for method in ("lp", "auto"):
-        value = wasserstein1(p.points, points, p.weights, weights, method=method)
-        assert value == pytest.approx(0.0, abs=1e-12)
+        value = wasserstein1(x, points, a, weights, method=method)
+        assert value == pytest.approx(0.0, abs=tol)
 
 
-@settings(max_examples=40, deadline=None)
-@given(cloud_tuples(2, coord=GRID))
-def test_positive_on_distinct_measures(pair: tuple[Cloud, Cloud]) -> None:
-    p, q = pair
-    value = wasserstein1(p.points, q.points, p.weights, q.weights)
-    if as_measure(p) == as_measure(q):
-        assert value == pytest.approx(0.0, abs=1e-12)
-    else:
-        # Some grid point z0 carries masses differing by >= 1/(32*32) (denominators <= 32); the
-        # 1-Lipschitz bump max(0, 1/4 - |z - z0|) vanishes on the other grid points (spacing 1/2),
-        # so by KR duality W1 >= 1/4 * 1/1024 > 2e-4, far above 1e-9 and rounding (~1e-15).
-        assert value > 1e-9
+def common_support_measures() -> st.SearchStrategy[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One cloud (repeated points included) carrying two weight vectors: two measures that share
+    support points, differing by amounts from ~1 down to tiny masses."""
+    clouds = st.integers(1, 3).flatmap(lambda d: point_clouds(1, 8, min_dim=d, max_dim=d))
+    return clouds.flatmap(
+        lambda x: st.tuples(
+            st.just(x),
+            probability_vectors(len(x), len(x)),
+            probability_vectors(len(x), len(x)),
+        )
+    )
+
+
+@given(common_support_measures())
+def test_w1_is_bracketed_by_total_variation(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    # On a finite support with smallest gap d_min and diameter D between distinct points,
+    # d_min TV <= W1 <= D TV: the mass that must move (TV) travels between distinct points.
+    # So W1 > 0 exactly when the measures differ, and = 0 when they agree.
+    x, a, b = case
+    support, mass_a = masses(x, a)
+    _, mass_b = masses(x, b)
+    tv = 0.5 * math.fsum(np.abs(mass_a - mass_b))
+    value = wasserstein1(x, x, a, b)
+    tol = RTOL * max(1.0, diameter((x, a)))
+    if len(support) == 1:
+        assert value == pytest.approx(0.0, abs=tol)
+        return
+    gaps = cdist(support, support)[np.triu_indices(len(support), k=1)]
+    assert gaps.min() * tv - tol <= value <= gaps.max() * tv + tol
 
 
 # --- one dimension --------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None)
 @given(cloud_tuples(2, max_d=1))
 def test_1d_agrees_with_lp_scipy_and_pot(pair: tuple[Cloud, Cloud]) -> None:
-    p, q = pair
-    x, y = p.points[:, 0], q.points[:, 0]
-    exact = wasserstein1_1d(x, y, p.weights, q.weights)
-    scale = diameter(p, q)
-    assert close(wasserstein1(x, y, p.weights, q.weights, method="lp"), exact, scale)
-    assert close(wasserstein1(x, y, p.weights, q.weights), exact, scale)
-    assert close(scipy.stats.wasserstein_distance(x, y, p.weights, q.weights), exact, scale)
+    (x2, a), (y2, b) = pair
+    x, y = x2[:, 0], y2[:, 0]
+    exact = wasserstein1_1d(x, y, a, b)
+    scale = diameter(*pair)
+    assert close(wasserstein1(x, y, a, b, method="lp"), exact, scale)
+    assert close(wasserstein1(x, y, a, b), exact, scale)
+    assert close(scipy.stats.wasserstein_distance(x, y, a, b), exact, scale)
     # POT's ot.wasserstein_1d returns W_p^p; with p=1 that is W1 itself.
-    pot = float(ot.wasserstein_1d(x, y, p.weights, q.weights, p=1))
+    pot = float(ot.wasserstein_1d(x, y, a, b, p=1))
     assert close(pot, exact, scale)
 
 
@@ -239,25 +225,24 @@ def test_1d_accepts_column_vectors_and_rejects_higher_dimension() -> None:
 # --- translation --------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     st.integers(1, 4).flatmap(
         lambda d: st.tuples(
-            clouds(d),
+            weighted_point_clouds(1, 8, min_dim=d, max_dim=d, allow_zero_weights=True),
             st.lists(st.floats(-5, 5, allow_nan=False), min_size=d, max_size=d),
         )
     )
 )
 def test_translation_distance_is_norm_of_shift(case: tuple[Cloud, list[float]]) -> None:
-    p, shift = case
+    (x, a), shift = case
     s = np.array(shift)
     expected = wasserstein1_translation(s)
     assert expected == pytest.approx(math.sqrt(sum(v * v for v in shift)), rel=1e-15)
-    moved = p.points + s
+    moved = x + s
     # (x + s) - x rounds with error ~1e-16 * |x|, so tolerance is relative to the coordinates.
-    scale = diameter(p) + float(np.abs(s).max())
+    scale = diameter((x, a)) + float(np.abs(s).max())
     for method in ("lp", "auto"):
-        value = wasserstein1(p.points, moved, p.weights, p.weights, method=method)
+        value = wasserstein1(x, moved, a, a, method=method)
         assert close(value, expected, scale)
 
 

@@ -80,8 +80,8 @@ class NeuralEstimator(BaseEstimator):
     **Cross-fitting** (``folds``) spends more compute for less variance: every row is held
     out once instead of 20% of them. f-GAN KL, 10-D, KL = 0.5, n = 10,000 per side, 10 seeds
     (``benchmarks/bench_neural.py --sections accuracy``, 2-core CPU): one split: bias +0.010,
-    SD 0.023, largest |error| 0.059, 2.2 s median; ``folds=5``: bias +0.004, SD 0.017,
-    largest |error| 0.027, 4.5 s median. The SD falls less than sqrt(5)-fold because part of
+    SD 0.023, largest |error| 0.059, 1.3 s median; ``folds=5``: bias +0.004, SD 0.017,
+    largest |error| 0.027, 2.9 s median. The SD falls less than sqrt(5)-fold because part of
     it is the critics' own training noise. The default stays one split: it halves the cost of
     every sweep, and the certificates judge bias with the spread over seeds either way.
 

@@ -4,10 +4,7 @@ Every run uses a tiny design (MLE or constant estimators, small sizes) and a tem
 the whole file takes seconds.
 """
 
-import importlib
 import json
-import sys
-import textwrap
 
 import pytest
 
@@ -33,24 +30,6 @@ def run(tmp_path, capsys):
         return status, out, err
 
     return go
-
-
-@pytest.fixture
-def user_modules(tmp_path, monkeypatch):
-    """``write(name, source)``: a module in a folder on sys.path, unloaded after the test."""
-    folder = tmp_path / "src"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    before = set(sys.modules)
-
-    def write(name, source):
-        (folder / f"{name}.py").write_text(textwrap.dedent(source))
-        sys.modules.pop(name, None)  # as a new process would, import the file as it is now
-        importlib.invalidate_caches()
-
-    yield write
-    for name in set(sys.modules) - before:
-        del sys.modules[name]
 
 
 def _one_line_error(err):

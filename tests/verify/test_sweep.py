@@ -3,8 +3,6 @@
 import importlib
 import json
 import math
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -170,25 +168,9 @@ def _cached_files(root):
     return len(list(root.rglob("*.json")))
 
 
-def _write_module(folder, name, body):
-    (folder / f"{name}.py").write_text(textwrap.dedent(body))
-
-
-@pytest.fixture
-def user_modules(tmp_path, monkeypatch):
-    """A folder on sys.path for throwaway estimator modules; they are unloaded afterwards."""
-    folder = tmp_path / "src"
-    folder.mkdir()
-    monkeypatch.syspath_prepend(str(folder))
-    before = set(sys.modules)
-    yield folder
-    for name in set(sys.modules) - before:
-        del sys.modules[name]
-
-
 def test_an_edited_module_does_not_reuse_the_old_functions_cached_runs(tmp_path, user_modules):
     # The calls are logged in another module, so the log is not part of the estimator's code.
-    _write_module(user_modules, "calls_log", "CALLS = []\n")
+    user_modules("calls_log", "CALLS = []\n")
     source = """
         import calls_log
 
@@ -201,7 +183,7 @@ def test_an_edited_module_does_not_reuse_the_old_functions_cached_runs(tmp_path,
             calls_log.CALLS.append(1)
             return _value()
     """
-    _write_module(user_modules, "my_est", source.format(scale=1))
+    user_modules("my_est", source.format(scale=1))
     import calls_log
     import my_est
 
@@ -212,8 +194,8 @@ def test_an_edited_module_does_not_reuse_the_old_functions_cached_runs(tmp_path,
     assert len(calls_log.CALLS) == 4  # unchanged code: every run comes from the cache
     assert again.records == first.records
     # Same module, same function name, but a helper's constant now differs: a new estimator.
-    _write_module(user_modules, "my_est", source.format(scale=5))
-    importlib.reload(my_est)
+    user_modules("my_est", source.format(scale=5))
+    my_est = importlib.import_module("my_est")
     edited = sweep(my_est.my_kl, "gauss2d-kl0.5", "kl", [50, 100], 2, cache=cache)
     assert {r.estimate for r in edited.records} == {0.18 * 5} and len(calls_log.CALLS) == 8
     assert edited.config["code"]["module"] == first.config["code"]["module"] == "my_est"
@@ -233,7 +215,7 @@ def test_functions_of_the_same_name_do_not_share_cached_runs(tmp_path):
 def test_settings_of_a_class_are_part_of_the_cache_key(tmp_path, user_modules):
     # No config(): the settings are read from the object's attributes (and, from the command
     # line, also from CallableEstimator.settings).
-    _write_module(user_modules, "scaled", """
+    user_modules("scaled", """
         class Scaled:
             def __init__(self, factor=1.0):
                 self.factor = factor

@@ -41,8 +41,15 @@ class Objective(Protocol):
         """
         ...
 
-    def evaluate(self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor) -> torch.Tensor:
-        """Return the objective (the estimate) of each member on full held-out samples."""
+    def evaluate(
+        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(criterion, estimate)`` of each member on full held-out samples.
+
+        Early stopping keeps the evaluation with the highest criterion and reports the estimate
+        made there. For most objectives both are the bound itself; an objective trained on a
+        surrogate selects on the surrogate, which is smooth where the reported bound may not be.
+        """
         ...
 
     def select_members(self, index: torch.Tensor) -> None:
@@ -182,12 +189,17 @@ def train_critics(
         "train_objective": np.full(n_members, np.nan),
     }
 
-    def evaluate() -> torch.Tensor:
+    def evaluate() -> tuple[torch.Tensor, torch.Tensor]:
         with torch.no_grad():
             return objective.evaluate(critic, h_p, h_q)
 
-    best = evaluate()
-    _raise_if_diverged(label, seeds, live, torch.where(torch.isfinite(best), -1, 0).tolist(), 0)
+    def both_finite(criterion: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+        return torch.isfinite(criterion) & torch.isfinite(value)
+
+    best_criterion, best = evaluate()
+    _raise_if_diverged(
+        label, seeds, live, torch.where(both_finite(best_criterion, best), -1, 0).tolist(), 0
+    )
     best_step = torch.zeros(n_members, dtype=torch.long, device=device)
     best_train = torch.full_like(best, float("nan"))
     since_best = torch.zeros(n_members, dtype=torch.long, device=device)
@@ -233,10 +245,11 @@ def train_critics(
         finite = torch.isfinite(bounds)
         first_bad = torch.where(finite.all(0), -1, step + 1 + (~finite).int().argmax(0))
         step += k
-        value = evaluate()
-        first_bad = torch.where((first_bad < 0) & ~torch.isfinite(value), step, first_bad)
+        criterion, value = evaluate()
+        first_bad = torch.where((first_bad < 0) & ~both_finite(criterion, value), step, first_bad)
         train_mean = bounds.mean(0)
-        improved = value > best
+        improved = criterion > best_criterion
+        best_criterion = torch.where(improved, criterion, best_criterion)
         best = torch.where(improved, value, best)
         best_step = torch.where(improved, step, best_step)
         best_train = torch.where(improved, train_mean, best_train)
@@ -261,7 +274,7 @@ def train_critics(
             index = torch.tensor(keep, device=device)
             opt = _select_members(critic, opt, optimiser, objective, index)
             table, h_p, h_q = table[index], h_p[index], h_q[index]
-            best, best_step = best[index], best_step[index]
+            best, best_step, best_criterion = best[index], best_step[index], best_criterion[index]
             best_train, since_best = best_train[index], since_best[index]
             gens = [gens[r] for r in keep]
             live = [live[r] for r in keep]

@@ -66,12 +66,17 @@ class W1Objective:
         value = v_p.mean(1) - v_q.mean(1)
         return value - self.gp_weight * penalty, value
 
-    def evaluate(self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor) -> torch.Tensor:
-        """Return the held-out objective (divided by the Lipschitz bound unless ``"gp"``)."""
+    def evaluate(
+        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the held-out objective (divided by the Lipschitz bound unless ``"gp"``).
+
+        It is both the early-stopping criterion and the estimate.
+        """
         value = critic_outputs(critic, x_p).mean(1) - critic_outputs(critic, x_q).mean(1)
-        if self.lipschitz == "gp":
-            return value
-        return value / critic.lipschitz_bound()
+        if self.lipschitz != "gp":
+            value = value / critic.lipschitz_bound()
+        return value, value
 
     def select_members(self, index: torch.Tensor) -> None:
         """Keep members ``index`` (stateless: nothing to do)."""

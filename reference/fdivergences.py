@@ -89,6 +89,12 @@ class FDivergence:
         Whether :math:`g_f(v)` or :math:`f^*(g_f(v))` grows like :math:`e^{|v|}`, and so
         overflows float32 near :math:`|v| \approx 88`; a critic on the device then needs its
         raw output bounded. The others are softplus-, tanh- or polynomial-tailed.
+    saturating_critic : bool
+        Whether the optimal critic :math:`T^* = f'(p/q)` takes only the end values of the
+        activation's range wherever :math:`p \ne q` (``f`` piecewise linear: total variation,
+        :math:`T^* = \tfrac12\operatorname{sign}(p - q)`). A critic trained on the bound
+        itself then sits where the activation's gradient vanishes, and a region it first got
+        wrong is never corrected; the estimators train such critics on a log-ratio surrogate.
     """
 
     name: str
@@ -107,6 +113,7 @@ class FDivergence:
     symmetric: bool
     source: str
     exponential_tails: bool = False
+    saturating_critic: bool = False
 
     @property
     def f_prime(self) -> ArrayFn:
@@ -298,6 +305,7 @@ TV = FDivergence(
         "f-GAN (Nowozin et al. 2016) Tables 1-2 'Total variation' (same generator and "
         "activation; conjugate extended to its exact domain (-inf, ½])"
     ),
+    saturating_critic=True,
 )
 
 

@@ -432,3 +432,15 @@ def test_exponential_tails_flag(name):
         and torch.isfinite(div.conjugate_of_activation(v)).all()
     )
     assert div.exponential_tails == overflows
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_saturating_critic_flag(name):
+    # Set exactly when f'(u) is one of the two ends of the activation's range for every u != 1
+    # (then a critic trained on the bound itself stalls where tanh-like activations are flat).
+    div = DIVERGENCES[name]
+    with np.errstate(over="ignore"):
+        ends = call(div.activation, [-1e4, 1e4])
+        values = call(div.f_prime_of_log, [-3.0, -0.1, 0.1, 3.0])
+    at_ends = np.isclose(values[:2], ends[0]).all() and np.isclose(values[2:], ends[1]).all()
+    assert div.saturating_critic == bool(at_ends)

@@ -26,7 +26,21 @@ tails, and for the Donsker-Varadhan bound. :math:`V` is on the scale of the log 
 at the optimum (for KL, :math:`T^* = 1 + \log(p/q)`), so 40 nats leaves room for KL ~ 10
 scenarios while :math:`e^{40} \approx 2\cdot 10^{17}` and its square stay inside float32."""
 
-class FGANObjective:
+class _HeldOutBound:
+    """Objectives whose held-out bound is both the early-stopping criterion and the estimate."""
+
+    def bound(self, v_p: torch.Tensor, v_q: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def evaluate(
+        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the bound on full held-out samples, as criterion and estimate."""
+        value = self.bound(critic_outputs(critic, x_p), critic_outputs(critic, x_q))
+        return value, value
+
+
+class FGANObjective(_HeldOutBound):
     r"""f-GAN bound of E critics: :math:`\bar{g_f(V)}_P - \bar{f^*(g_f(V))}_Q` per member.
 
     Nowozin, Cseke & Tomioka (2016), eq. 6 with the output activation of Table 2, in this
@@ -48,13 +62,6 @@ class FGANObjective:
         """Return ``(bound, bound)`` on a joint minibatch (P rows first, then as many Q rows)."""
         v_p, v_q = critic(x).chunk(2, dim=1)
         value = self.bound(v_p, v_q)
-        return value, value
-
-    def evaluate(
-        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the bound on full held-out samples, as criterion and estimate."""
-        value = self.bound(critic_outputs(critic, x_p), critic_outputs(critic, x_q))
         return value, value
 
     def select_members(self, index: torch.Tensor) -> None:
@@ -110,7 +117,7 @@ class LogRatioObjective:
         """Keep members ``index`` (stateless: nothing to do)."""
 
 
-class DVObjective:
+class DVObjective(_HeldOutBound):
     r"""Donsker-Varadhan bound :math:`\bar T_P - \log \overline{e^{T}}_Q` of E critics.
 
     Donsker & Varadhan (1983); as a neural estimator, Belghazi et al. (2018), MINE, eq. 10. The
@@ -158,13 +165,6 @@ class DVObjective:
         # d/dθ of mean_Q e^T / ma equals E_Q[e^T ∇T] / ma: MINE's corrected gradient.
         surrogate = v_p.mean(1) - torch.exp(log_mean_exp - self._log_ma)
         return surrogate, value
-
-    def evaluate(
-        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the DV bound on full held-out samples, as criterion and estimate."""
-        value = self.bound(critic_outputs(critic, x_p), critic_outputs(critic, x_q))
-        return value, value
 
     def select_members(self, index: torch.Tensor) -> None:
         """Keep the moving averages of the members ``index`` only."""

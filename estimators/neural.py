@@ -274,7 +274,7 @@ class NeuralEstimator(BaseEstimator):
         estimates = per_critic.reshape(len(seeds), folds).mean(axis=1)
         self.last_details = {
             "estimate_on": (
-                "held-out split (best held-out objective over training)"
+                "held-out split (at the evaluation with the best held-out criterion)"
                 if folds == 1
                 else f"held-out folds ({folds}-fold cross-fitting; mean of the folds' best "
                 "held-out objectives)"

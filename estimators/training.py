@@ -72,7 +72,7 @@ class TrainConfig:
     eval_every : int
         Steps between held-out evaluations (and host synchronisations).
     patience : int or None
-        A member stops after this many evaluations without a new best held-out value;
+        A member stops after this many evaluations without a new best held-out criterion;
         ``None`` trains every member for ``steps``.
     grad_clip : float or None
         Clip each member's gradient to this Euclidean norm (over all its parameters).
@@ -96,7 +96,8 @@ class TrainResult:
     Attributes
     ----------
     best_value : numpy.ndarray
-        Best held-out objective over the evaluations (the estimate, before any rescaling).
+        The held-out estimate at the evaluation with the best criterion (for most objectives
+        the best held-out bound; see ``Objective.evaluate``), before any rescaling.
     best_step : numpy.ndarray
         Step of that evaluation (0 = the initial critic).
     steps_run : numpy.ndarray
@@ -130,7 +131,7 @@ def train_critics(
     seeds: Sequence[int],
     progress: ProgressFn | None = None,
 ) -> TrainResult:
-    """Train E critics jointly with per-member early stopping on the held-out objective.
+    """Train E critics jointly with per-member early stopping on the held-out criterion.
 
     Parameters
     ----------
@@ -153,7 +154,8 @@ def train_critics(
     Returns
     -------
     TrainResult
-        Best held-out value, its step, steps run and training objective, per member.
+        Held-out estimate at the best criterion, its step, steps run and training objective,
+        per member.
 
     Raises
     ------

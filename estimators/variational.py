@@ -26,6 +26,13 @@ tails, and for the Donsker-Varadhan bound. :math:`V` is on the scale of the log 
 at the optimum (for KL, :math:`T^* = 1 + \log(p/q)`), so 40 nats leaves room for KL ~ 10
 scenarios while :math:`e^{40} \approx 2\cdot 10^{17}` and its square stay inside float32."""
 
+LOG_RATIO_BOUND = 15.0
+r"""Default smooth clamp of a log-ratio critic's output (``critic="log_ratio"``): ratios beyond
+:math:`e^{\pm 15}` cannot be resolved from samples anyway, and beyond about 17 float32 rounds
+:math:`f'(e^V)` onto an open end of dom :math:`f^*` for JS (:math:`	frac12\log 2`), where the
+conjugate is infinite."""
+
+
 class _HeldOutBound:
     """Objectives whose held-out bound is both the early-stopping criterion and the estimate."""
 
@@ -216,7 +223,8 @@ class FGANEstimator(NeuralEstimator):
     output_bound : float, "auto" or None
         Smooth clamp :math:`b \tanh(V/b)` of the raw critic output. ``"auto"``:
         :data:`AUTO_OUTPUT_BOUND` (40) for divergences with exponential tails (kl, reverse_kl,
-        hellinger, jeffreys) and for ``bound="dv"``, none otherwise.
+        hellinger, jeffreys) and for ``bound="dv"``, none otherwise; :data:`LOG_RATIO_BOUND`
+        (15) for a log-ratio critic.
     critic : {"auto", "direct", "log_ratio"}
         ``"direct"``: train :math:`T = g_f(V)` on the divergence's own bound (the f-GAN recipe).
         ``"log_ratio"``: train :math:`V` on the logistic (GAN) bound, whose optimum is
@@ -286,13 +294,17 @@ class FGANEstimator(NeuralEstimator):
     def _build(
         self, generators: Sequence[torch.Generator], dim: int
     ) -> tuple[BatchedMLP, FGANObjective | DVObjective | LogRatioObjective]:
+        log_ratio = self._critic_kind() == "log_ratio"
         exp_tails = self.bound == "dv" or get_divergence(self.divergence).exponential_tails
-        critic = self._critic(
-            generators, dim, output_bound=_resolve_output_bound(self.output_bound, exp_tails)
+        output_bound = (
+            LOG_RATIO_BOUND
+            if log_ratio and self.output_bound == "auto"
+            else _resolve_output_bound(self.output_bound, exp_tails)
         )
+        critic = self._critic(generators, dim, output_bound=output_bound)
         if self.bound == "dv":
             return critic, DVObjective()
-        if self._critic_kind() == "log_ratio":
+        if log_ratio:
             return critic, LogRatioObjective(get_divergence(self.divergence))
         return critic, FGANObjective(get_divergence(self.divergence))
 

@@ -8,6 +8,7 @@ leaves either the old state or the complete new file, never half a record.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,7 +18,12 @@ from typing import Any
 
 
 def library_versions() -> dict[str, str]:
-    """Versions that can change an estimate: this package, numpy, scipy, torch, POT."""
+    """Versions that can change an estimate: this package, numpy, scipy, torch, POT.
+
+    This package is also identified by a hash of its source (``divergence-verify-source``):
+    its version number does not change while a checkout is being edited, and a cached run must
+    not outlive the code of the estimator or scenario that produced it.
+    """
     from importlib import metadata
 
     out = {}
@@ -26,7 +32,20 @@ def library_versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "absent"
+    out["divergence-verify-source"] = suite_source_sha256()
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def suite_source_sha256() -> str:
+    """SHA-256 (first 16 hex digits) of the Python sources of reference, estimators, verify."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for package in ("reference", "estimators", "verify"):
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def record_key(fields: dict[str, Any]) -> str:

@@ -32,7 +32,7 @@ on ``mixture1d`` (0.04 nats). Each verdict states its resolution and the certifi
 the scenarios that cannot see a 10% bias. Likewise one scenario cannot tell a constant equal
 to its truth from a perfect estimator (the ``convergence`` rule is waived at the precision
 floor); a constant fails every other scenario with a different truth, which is why certificates
-use several.
+use several (every divergence's defaults but ``chi2``'s, which are one scenario).
 """
 
 from __future__ import annotations

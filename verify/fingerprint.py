@@ -45,10 +45,15 @@ def code_identity(obj: Any) -> dict[str, Any] | None:
         For a bound method or an object: SHA-256 of its ``config()`` when it has one (which must
         then return every setting that changes its estimates), otherwise of its attributes.
 
-    Not followed (identified by name only): modules, and functions, classes and objects of
-    installed libraries (their versions are part of every key) or of this suite. Objects of
-    other libraries held in attributes are identified by type only, numpy arrays and torch
-    tensors by a hash of their contents; values nested more than eight levels deep by type.
+    A module of the user's own that the code names (``import helpers; helpers.g()``) is
+    identified by a hash of its file. Not followed (identified by name only): modules,
+    functions and classes of installed libraries, and this suite (whose source hash is part of
+    every key, see :func:`verify.cache.library_versions`). Only numpy, scipy, torch and POT
+    have their versions in the key: upgrading another library an estimator uses does not
+    invalidate its cached runs. Objects of other libraries held in attributes are identified
+    by type only (``model=KNN(k=5)`` and ``KNN(k=10)`` look alike unless the estimator's
+    ``config()`` reports them); numpy arrays and torch tensors by a hash of their contents;
+    values nested more than eight levels deep by type.
 
     Parameters
     ----------
@@ -228,6 +233,11 @@ class _Fingerprint:
         if hasattr(v, "detach") and hasattr(v, "cpu") and hasattr(v, "numpy"):  # torch tensor
             return self.value(v.detach().cpu().numpy(), depth)
         if isinstance(v, types.ModuleType):
+            # A user's own module (``import helpers; helpers.g()``) is identified by its file,
+            # so editing a helper there changes the key; library modules by name.
+            file = getattr(v, "__file__", None)
+            if file and _is_user_module(v.__name__):
+                return {"module": v.__name__, "file_sha256": _sha(Path(file).read_bytes())}
             return {"module": v.__name__}
         if depth > _MAX_DEPTH or id(v) in self.seen:
             return {"seen": f"{type(v).__module__}.{type(v).__qualname__}"}

@@ -334,3 +334,21 @@ def test_neural_estimators_on_a_gpu_get_samples_made_there(monkeypatch, tmp_path
     cpu = make_estimator("fgan", divergence="kl", device="cpu", **TINY_NEURAL)
     sweep(cpu, "gauss2d-kl0.5", "kl", [64], [0, 1], cache=tmp_path)
     assert _cached_files(tmp_path) == 4
+
+
+def test_editing_a_helper_module_changes_the_identity(user_modules):
+    # The estimator reaches its helper through a module attribute (helpers.scale()), not a
+    # global function: the helper's file is part of the identity.
+    user_modules("helpers", "def scale():\n    return 1.0\n")
+    user_modules("uses_helpers", """
+        import helpers
+
+        def my_kl(x_p, x_q):
+            return 0.5 * helpers.scale()
+    """)
+    import uses_helpers
+
+    before = code_identity(uses_helpers.my_kl)
+    user_modules("helpers", "def scale():\n    return 2.0\n")
+    importlib.import_module("helpers")
+    assert code_identity(uses_helpers.my_kl) != before

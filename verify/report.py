@@ -446,7 +446,8 @@ class _CountingCache(Cache):
 
     def get(self, key: str) -> dict[str, Any] | None:
         record = self.inner.get(key)
-        self.hits += record is not None
+        # A stored failure is recomputed by the sweep, not reused: it is not a hit.
+        self.hits += record is not None and record.get("error") is None
         return record
 
     def put(self, key: str, record: dict[str, Any]) -> None:

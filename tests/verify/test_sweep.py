@@ -330,7 +330,8 @@ def test_neural_estimators_on_a_gpu_get_samples_made_there(monkeypatch, tmp_path
     assert all(r.ok and r.batched for r in res.records)
     one = sweep(est, "gauss2d-kl0.5", "kl", [64], [0], batched=False)  # the one-by-one path
     assert one.records[0].ok and seen[-1] == "cuda"
-    # Float32 samples are other data than float64 ones: never keyed like the CPU's runs.
+    # Float32 samples made on the device are other data than float64 ones: never keyed like
+    # the CPU's runs (the key holds sample_device, and the configured device differs too).
     cpu = make_estimator("fgan", divergence="kl", device="cpu", **TINY_NEURAL)
     sweep(cpu, "gauss2d-kl0.5", "kl", [64], [0, 1], cache=tmp_path)
     assert _cached_files(tmp_path) == 4

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from estimators.variational import FGANEstimator
+from divergence_verify.estimators.variational import FGANEstimator
 
 DIM = 10
 TRUE_KL = 0.5

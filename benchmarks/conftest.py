@@ -22,10 +22,9 @@ import ot
 import pytest
 import scipy
 import torch
-
-from estimators import make_estimator
-from estimators._torch import resolve_device
-from verify.stats import fit_rate
+from divergence_verify.estimators import make_estimator
+from divergence_verify.estimators._torch import resolve_device
+from divergence_verify.verify.stats import fit_rate
 
 
 def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict) -> None:

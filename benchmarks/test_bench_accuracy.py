@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from estimators import ESTIMATORS, make_estimator
-from verify.scenarios import get_scenario
-from verify.stats import size_stats
+from divergence_verify.estimators import ESTIMATORS, make_estimator
+from divergence_verify.verify.scenarios import get_scenario
+from divergence_verify.verify.stats import size_stats
 
 SIZES = (250, 1000, 4000)
 

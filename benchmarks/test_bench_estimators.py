@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-
-from estimators import make_estimator
-from verify.scenarios import get_scenario
+from divergence_verify.estimators import make_estimator
+from divergence_verify.verify.scenarios import get_scenario
 
 N = 1000
 """Sample size per side for the timing benchmarks (a modest size, as in the default sweeps)."""

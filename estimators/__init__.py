@@ -1,6 +1,6 @@
 """Estimators of divergences from samples: neural critics (torch) and classical baselines."""
 
-from estimators.base import (
+from divergence_verify.estimators.base import (
     BaseEstimator,
     CallableEstimator,
     Estimator,
@@ -9,10 +9,15 @@ from estimators.base import (
     check_sample,
     check_samples,
 )
-from estimators.registry import ESTIMATORS, list_estimators, make_estimator, register_estimator
+from divergence_verify.estimators.registry import (
+    ESTIMATORS,
+    list_estimators,
+    make_estimator,
+    register_estimator,
+)
 
 # Importing the modules registers their kinds.
-from estimators import (  # noqa: F401  isort: skip
+from divergence_verify.estimators import (  # noqa: F401  isort: skip
     classifier,
     empirical_w1,
     knn,

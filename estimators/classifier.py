@@ -41,12 +41,11 @@ import dataclasses
 from typing import Literal
 
 import numpy as np
+from divergence_verify.estimators.base import BaseEstimator, TrainingDivergedError
+from divergence_verify.estimators.registry import register_estimator
+from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 from scipy.optimize import minimize
 from scipy.special import expit
-
-from estimators.base import BaseEstimator, TrainingDivergedError
-from estimators.registry import register_estimator
-from reference.fdivergences import DIVERGENCES, get_divergence
 
 
 def _features(x: np.ndarray, kind: str) -> np.ndarray:

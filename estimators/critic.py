@@ -14,9 +14,8 @@ import math
 from collections.abc import Sequence
 
 import torch
+from divergence_verify.estimators._torch import DTYPE
 from torch import nn
-
-from estimators._torch import DTYPE
 
 ACTIVATIONS = {
     "relu": torch.relu,

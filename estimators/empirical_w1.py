@@ -23,10 +23,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
-from estimators.base import BaseEstimator
-from estimators.registry import register_estimator
-from reference.wasserstein import wasserstein1
+from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.registry import register_estimator
+from divergence_verify.reference.wasserstein import wasserstein1
 
 
 def _subsample(x: np.ndarray, max_points: int | None, rng: np.random.Generator) -> np.ndarray:

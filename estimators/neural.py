@@ -15,11 +15,20 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from estimators._torch import device_generator, host_generator, resolve_device, to_device
-from estimators.base import ArrayLike, BaseEstimator, _member_seeds, check_batched_samples
-from estimators.critic import BatchedMLP
-from estimators.training import Objective, ProgressFn, TrainConfig, train_critics
+from divergence_verify.estimators._torch import (
+    device_generator,
+    host_generator,
+    resolve_device,
+    to_device,
+)
+from divergence_verify.estimators.base import (
+    ArrayLike,
+    BaseEstimator,
+    _member_seeds,
+    check_batched_samples,
+)
+from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.training import Objective, ProgressFn, TrainConfig, train_critics
 
 
 @dataclasses.dataclass

@@ -47,10 +47,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
-from estimators.base import BaseEstimator
-from estimators.registry import register_estimator
-from reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.registry import register_estimator
+from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 
 _BIAS_CORRECTED = ("kl", "reverse_kl", "jeffreys")
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from estimators.base import BaseEstimator
+from divergence_verify.estimators.base import BaseEstimator
 
 
 @dataclass(frozen=True)

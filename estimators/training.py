@@ -15,9 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
-
-from estimators.base import TrainingDivergedError
-from estimators.critic import BatchedMLP
+from divergence_verify.estimators.base import TrainingDivergedError
+from divergence_verify.estimators.critic import BatchedMLP
 
 EVAL_CHUNK = 8192
 """Rows per member per forward pass when evaluating a held-out split (bounds device memory)."""

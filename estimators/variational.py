@@ -13,12 +13,11 @@ import math
 from collections.abc import Sequence
 
 import torch
-
-from estimators.critic import BatchedMLP
-from estimators.neural import NeuralEstimator
-from estimators.registry import register_estimator
-from estimators.training import critic_outputs
-from reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.neural import NeuralEstimator
+from divergence_verify.estimators.registry import register_estimator
+from divergence_verify.estimators.training import critic_outputs
+from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
 
 AUTO_OUTPUT_BOUND = 40.0
 r"""Default smooth clamp of the critic's raw output :math:`V` where the table has exponential

@@ -11,11 +11,10 @@ import dataclasses
 from collections.abc import Sequence
 
 import torch
-
-from estimators.critic import BatchedMLP
-from estimators.neural import NeuralEstimator
-from estimators.registry import register_estimator
-from estimators.training import critic_outputs
+from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.neural import NeuralEstimator
+from divergence_verify.estimators.registry import register_estimator
+from divergence_verify.estimators.training import critic_outputs
 
 LIPSCHITZ_METHODS = ("gp", "spectral", "clip")
 

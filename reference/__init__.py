@@ -5,18 +5,28 @@ Conventions: natural logarithms (nats); :math:`D_f(P\|Q) = E_Q[f(p/q)]` with ``f
 JS = ½KL(P||M) + ½KL(Q||M) <= log 2; TV = ½∫|p - q| <= 1; ``hellinger`` is ∫(√p - √q)² <= 2.
 """
 
-from reference import gaussian as _gaussian  # noqa: F401  (registers the Gaussian closed forms)
-from reference.discrete import (
+from divergence_verify.reference import gaussian as _gaussian  # noqa: F401  (registers the Gaussian closed forms)
+from divergence_verify.reference.discrete import (
     check_probability_vector,
     discrete_divergence,
     optimal_critic,
     variational_objective,
 )
-from reference.dispatch import ExactValue, divergence, exact_divergence, register_divergence
-from reference.distributions import Categorical, Distribution, Gaussian, GaussianMixture
-from reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
-from reference.quadrature import quadrature_divergence, wasserstein1_quadrature
-from reference.wasserstein import (
+from divergence_verify.reference.dispatch import (
+    ExactValue,
+    divergence,
+    exact_divergence,
+    register_divergence,
+)
+from divergence_verify.reference.distributions import (
+    Categorical,
+    Distribution,
+    Gaussian,
+    GaussianMixture,
+)
+from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+from divergence_verify.reference.quadrature import quadrature_divergence, wasserstein1_quadrature
+from divergence_verify.reference.wasserstein import (
     W1Dual,
     wasserstein1,
     wasserstein1_1d,

@@ -18,8 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
-
-from reference.fdivergences import FDivergence, get_divergence
+from divergence_verify.reference.fdivergences import FDivergence, get_divergence
 
 SUM_TOLERANCE = 1e-9
 """Absolute tolerance on ``|sum(p) - 1|`` (plus 4 ulp per entry for rounding in the sum)."""

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from reference.discrete import discrete_divergence
-from reference.distributions import Categorical, Distribution
-from reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.reference.discrete import discrete_divergence
+from divergence_verify.reference.distributions import Categorical, Distribution
+from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def exact_divergence(name: str, p: Distribution, q: Distribution) -> ExactValue:
     if result is not None:
         return result
     if p.dim == 1 and hasattr(p, "breakpoints") and hasattr(q, "breakpoints"):
-        from reference.quadrature import quadrature_divergence
+        from divergence_verify.reference.quadrature import quadrature_divergence
 
         return quadrature_divergence(name, p, q)
     raise NotImplementedError(

@@ -30,7 +30,14 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reference._backend import Array, namespace, rel_entr, softplus, stop_gradient, xlogy
+from divergence_verify.reference._backend import (
+    Array,
+    namespace,
+    rel_entr,
+    softplus,
+    stop_gradient,
+    xlogy,
+)
 
 LOG2 = math.log(2.0)
 LOG4 = math.log(4.0)

@@ -38,10 +38,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from divergence_verify.reference.dispatch import ExactValue, closed_form, register_divergence
+from divergence_verify.reference.distributions import Gaussian
 from scipy import special
-
-from reference.dispatch import ExactValue, closed_form, register_divergence
-from reference.distributions import Gaussian
 
 
 def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
@@ -135,7 +134,7 @@ def _equal_covariance_family(name: str, p: Gaussian, q: Gaussian) -> ExactValue 
     delta = mahalanobis(p, q)
     if name == "tv":
         return closed_form(float(special.erf(delta / (2.0 * math.sqrt(2.0)))))  # 2Φ(Δ/2) - 1
-    from reference.quadrature import quadrature_divergence
+    from divergence_verify.reference.quadrature import quadrature_divergence
 
     reduced = quadrature_divergence(name, Gaussian([delta], [[1.0]]), Gaussian([0.0], [[1.0]]))
     return ExactValue(reduced.value, reduced.error, "equal-covariance reduction + quadrature")

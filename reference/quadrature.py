@@ -19,11 +19,10 @@ from collections.abc import Callable
 from itertools import pairwise
 
 import numpy as np
+from divergence_verify.reference.dispatch import ExactValue
+from divergence_verify.reference.distributions import Distribution, Gaussian, GaussianMixture
+from divergence_verify.reference.fdivergences import get_divergence
 from scipy import integrate
-
-from reference.dispatch import ExactValue
-from reference.distributions import Distribution, Gaussian, GaussianMixture
-from reference.fdivergences import get_divergence
 
 EPSREL = 1e-12
 """Relative accuracy requested from each piece."""

@@ -10,14 +10,21 @@ The public entry points, re-exported here so that ``verify.sweep(...)`` and
 * :data:`SCENARIOS` / :func:`get_scenario` / :func:`register_scenario` hold the scenarios;
 * :func:`size_stats` and :func:`fit_rate` are the statistics behind the verdicts.
 
-The command line is ``python -m verify`` (:mod:`verify.cli`), the pytest plugin
+The command line is ``python -m divergence_verify`` (:mod:`verify.cli`), the pytest plugin
 :mod:`verify.pytest_plugin`, and the Hypothesis strategies :mod:`verify.strategies`.
 """
 
-from verify.certificates import Certificate, RuleResult, Rules, ScenarioVerdict, certify, judge
-from verify.scenarios import SCENARIOS, Scenario, get_scenario, register_scenario
-from verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
-from verify.sweeps import Record, SweepResult, sweep
+from divergence_verify.verify.certificates import (
+    Certificate,
+    RuleResult,
+    Rules,
+    ScenarioVerdict,
+    certify,
+    judge,
+)
+from divergence_verify.verify.scenarios import SCENARIOS, Scenario, get_scenario, register_scenario
+from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
+from divergence_verify.verify.sweeps import Record, SweepResult, sweep
 
 __all__ = [
     "SCENARIOS",

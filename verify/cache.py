@@ -39,11 +39,16 @@ def library_versions() -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def suite_source_sha256() -> str:
     """SHA-256 (first 16 hex digits) of the Python sources of reference, estimators, verify."""
-    root = Path(__file__).resolve().parents[1]
+    import importlib.util
+
     digest = hashlib.sha256()
     for package in ("reference", "estimators", "verify"):
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.relative_to(root).as_posix().encode())
+        # The folder of each layer, found without importing it (checkout or installed wheel).
+        spec = importlib.util.find_spec(f"divergence_verify.{package}")
+        assert spec is not None and spec.submodule_search_locations is not None
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(f"{package}/{path.relative_to(folder).as_posix()}".encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -43,10 +43,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from reference import get_divergence
-from verify.cache import Cache, write_json_atomic
-from verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
-from verify.sweeps import Progress, SweepResult, sweep
+from divergence_verify.reference import get_divergence
+from divergence_verify.verify.cache import Cache, write_json_atomic
+from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
+from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
 DEFAULT_SEEDS = 8

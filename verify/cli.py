@@ -1,4 +1,4 @@
-"""The command line: ``python -m verify`` (console script ``divergence-verify``).
+"""The command line: ``python -m divergence_verify`` (console script ``divergence-verify``).
 
 Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``. Exit codes: 0 success (or
 certified), 1 not certified, 2 bad usage or input (or any other error), 130 interrupted, 141
@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+from divergence_verify.verify.cache import Cache, write_json_atomic
+from divergence_verify.verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
+from divergence_verify.verify.progress import ProgressBar
+from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
+from divergence_verify.verify.sweeps import sweep
 
-import estimators
-import reference
-from verify.cache import Cache, write_json_atomic
-from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
-from verify.progress import ProgressBar
-from verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
-from verify.sweeps import sweep
+from divergence_verify import estimators, reference
 
 DEFAULT_CACHE = ".verify-cache"
 
@@ -310,7 +309,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build a convergence report (see :mod:`verify.report`)."""
-    from verify.report import run_report_command
+    from divergence_verify.verify.report import run_report_command
 
     return run_report_command(args)
 
@@ -342,9 +341,9 @@ def _add_debug_option(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``python -m verify``."""
+    """Return the argument parser of ``python -m divergence_verify``."""
     parser = argparse.ArgumentParser(
-        prog="python -m verify",
+        prog="python -m divergence_verify",
         description="Certify divergence estimators against exact values, sweep them over "
                     "sample sizes and seeds, and write convergence reports.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -367,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=".", help="folder for sweep.json (default .)")
     p.set_defaults(func=cmd_sweep)
     _add_debug_option(p)
-    from verify.report import add_report_arguments
+    from divergence_verify.verify.report import add_report_arguments
 
     p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, PNG)")
     add_report_arguments(p)

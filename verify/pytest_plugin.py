@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from verify.certificates import Certificate
+    from divergence_verify.verify.certificates import Certificate
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,7 +39,7 @@ def assert_certified(
     Returns the certificate when certified; otherwise fails the current test with its table.
     With ``request``, the certificate's JSON is attached to the test's ``user_properties``.
     """
-    from verify.certificates import certify
+    from divergence_verify.verify.certificates import certify
 
     cert = certify(estimator, divergence, **kwargs)
     if request is not None:

@@ -1,4 +1,4 @@
-"""Convergence reports: ``python -m verify report``, the suite's main output.
+"""Convergence reports: ``python -m divergence_verify report``, the suite's main output.
 
 A report runs every estimator of a *preset* over a ladder of sample sizes and seeds on scenarios
 with exact values (through :func:`verify.sweep`, so runs are cached and an interrupted
@@ -48,9 +48,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import estimators
-from verify.cache import Cache, library_versions, write_json_atomic
-from verify.certificates import (
+from divergence_verify.verify.cache import Cache, library_versions, write_json_atomic
+from divergence_verify.verify.certificates import (
     DEFAULT_SEEDS,
     DEFAULT_SIZES,
     RuleResult,
@@ -58,10 +57,12 @@ from verify.certificates import (
     judge,
     predicted_slope_se,
 )
-from verify.cli import DEFAULT_CACHE
-from verify.progress import ProgressBar
-from verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1
-from verify.sweeps import Progress, SweepResult, sweep
+from divergence_verify.verify.cli import DEFAULT_CACHE
+from divergence_verify.verify.progress import ProgressBar
+from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1
+from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
+
+from divergence_verify import estimators
 
 FORMAT = "divergence-verify report"
 FORMAT_VERSION = 1
@@ -591,7 +592,7 @@ def _slope(row: SummaryRow) -> str:
 
 
 def _unit(divergence: str) -> str:
-    from verify.figures import unit_label
+    from divergence_verify.verify.figures import unit_label
 
     unit = unit_label(divergence)
     return f" {unit}" if unit else ""
@@ -662,7 +663,7 @@ def _ladder_split(
 
 def _ladder_sentence(rungs: Sequence[SummaryRow], rules: Rules) -> str:
     """Say at which rungs the estimator is within tolerance and where it breaks."""
-    from verify.figures import divergence_label
+    from divergence_verify.verify.figures import divergence_label
 
     name, unit = divergence_label(rungs[0].divergence), _unit(rungs[0].divergence)
 
@@ -693,7 +694,7 @@ def _ladder_sentence(rungs: Sequence[SummaryRow], rules: Rules) -> str:
 
 
 def _ladder_short(rungs: Sequence[SummaryRow]) -> str:
-    from verify.figures import divergence_label
+    from divergence_verify.verify.figures import divergence_label
 
     name = divergence_label(rungs[0].divergence)
     good, broken, early = _ladder_split(rungs)
@@ -764,7 +765,7 @@ def _safe(name: str) -> str:
 
 def draw_figures(data: ReportData, out: Path) -> list[Figure]:
     """Draw every figure of ``data`` into ``out``; return them in report order."""
-    from verify import figures  # matplotlib loads only when a report is drawn
+    from divergence_verify.verify import figures  # matplotlib loads only when a report is drawn
 
     # One colour per estimator name across every figure.
     order = list(dict.fromkeys(r.estimator for r in [*data.sweeps, *data.ladder]))
@@ -818,7 +819,7 @@ _SHORT_RULE = {"accuracy": "accuracy", "spread": "spread", "convergence": "conv.
 
 def _grid_cell(row: SummaryRow) -> Any:
     """The cell of ``row`` in the certificate summary grid (:func:`figures.certificate_grid`)."""
-    from verify.figures import GridCell
+    from divergence_verify.verify.figures import GridCell
 
     if row.passed:
         status, lines = ("partial", ["PASS", "(conv. not judged)"]) if row.unjudged else (
@@ -994,7 +995,7 @@ def render_markdown(
     md += [f"- {_entry_line(e, False)}" for e in p.entries]
     md += [f"- {_entry_line(e, True)}" for e in p.ladder]
     md += ["", "Every estimator's full configuration, every estimate, seed and time are in "
-           "`results.json`; `python -m verify report --from results.json` redraws this report "
+           "`results.json`; `python -m divergence_verify report --from results.json` redraws this report "
            "without running anything.", ""]
     return "\n".join(md)
 
@@ -1093,7 +1094,7 @@ def render_html(
              *(f"<li>{esc(_entry_line(e, False))}</li>" for e in p.entries),
              *(f"<li>{esc(_entry_line(e, True))}</li>" for e in p.ladder), "</ul>",
              '<p class="note">Every estimator\'s full configuration, every estimate, seed and '
-             "time are in <code>results.json</code>; <code>python -m verify report --from "
+             "time are in <code>results.json</code>; <code>python -m divergence_verify report --from "
              "results.json</code> redraws this report without running anything.</p>"]
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
@@ -1132,7 +1133,7 @@ def write_report(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
 
 # -- command line ---------------------------------------------------------------------------------
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``python -m verify report`` to ``parser``."""
+    """Add the options of ``python -m divergence_verify report`` to ``parser``."""
     parser.add_argument("--preset", choices=sorted(PRESETS), default=None,
                         help="what to run: default (CPU, a few minutes), full (certification, "
                              "GPU advised), smoke (seconds); default: default")
@@ -1163,7 +1164,7 @@ def _out_dir(args: argparse.Namespace, preset_name: str) -> Path:
 
 
 def run_report_command(args: argparse.Namespace) -> int:
-    """Run ``python -m verify report`` with parsed ``args``; return the exit status (0).
+    """Run ``python -m divergence_verify report`` with parsed ``args``; return the exit status (0).
 
     Raises
     ------

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from divergence_verify.reference import (
+    Categorical,
+    Distribution,
+    ExactValue,
+    Gaussian,
+    GaussianMixture,
+)
 
-import reference
-from reference import Categorical, Distribution, ExactValue, Gaussian, GaussianMixture
+from divergence_verify import reference
 
 W1 = "w1"
 

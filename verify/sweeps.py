@@ -11,15 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-
-from estimators import BaseEstimator, CallableEstimator, as_estimator
-from estimators._torch import resolve_device
-from estimators.neural import NeuralEstimator
-from reference import ExactValue
-from verify.cache import Cache, library_versions, record_key
-from verify.fingerprint import SUITE_PACKAGES, code_identity
-from verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
-from verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
+from divergence_verify.estimators import BaseEstimator, CallableEstimator, as_estimator
+from divergence_verify.estimators._torch import resolve_device
+from divergence_verify.estimators.neural import NeuralEstimator
+from divergence_verify.reference import ExactValue
+from divergence_verify.verify.cache import Cache, library_versions, record_key
+from divergence_verify.verify.fingerprint import SUITE_PACKAGES, code_identity
+from divergence_verify.verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
+from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, label)``: called after each batch of runs."""

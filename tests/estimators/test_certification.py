@@ -6,9 +6,8 @@ neural critics and are marked ``slow``.
 """
 
 import pytest
-
-from estimators import make_estimator
-from verify.certificates import certify
+from divergence_verify.estimators import make_estimator
+from divergence_verify.verify.certificates import certify
 
 SIZES = [250, 500, 1000, 2000, 4000]
 

@@ -9,15 +9,14 @@ plug-in chi2 error is right-skewed: its largest error in the 200 replicates was 
 
 from __future__ import annotations
 
+import divergence_verify.estimators.classifier
+import divergence_verify.estimators.empirical_w1
+import divergence_verify.estimators.knn
+import divergence_verify.estimators.plugin  # noqa: F401  (imports register the kinds)
 import numpy as np
 import pytest
-
-import estimators.classifier
-import estimators.empirical_w1
-import estimators.knn
-import estimators.plugin  # noqa: F401  (imports register the kinds)
-from estimators import make_estimator
-from reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.estimators import make_estimator
+from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 
 OFFLINE_REPLICATES = 200
 

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import math
 
+import divergence_verify.estimators.variational
+import divergence_verify.estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
 import numpy as np
 import pytest
 import torch
+from divergence_verify.estimators._torch import resolve_device
+from divergence_verify.estimators.base import TrainingDivergedError
+from divergence_verify.estimators.registry import ESTIMATORS, make_estimator
+from divergence_verify.reference import Gaussian, wasserstein1_quadrature
+from divergence_verify.reference.fdivergences import DIVERGENCES
+from divergence_verify.verify.scenarios import get_scenario
 from scipy.stats import norm
-
-import estimators.variational
-import estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
-from estimators._torch import resolve_device
-from estimators.base import TrainingDivergedError
-from estimators.registry import ESTIMATORS, make_estimator
-from reference import Gaussian, wasserstein1_quadrature
-from reference.fdivergences import DIVERGENCES
-from verify.scenarios import get_scenario
 
 # A small, quick critic for the tests that check behaviour rather than accuracy.
 QUICK = {"hidden": (16, 16), "steps": 150, "eval_every": 50, "batch_size": 128}
@@ -146,7 +145,7 @@ def test_same_seed_same_number_and_details() -> None:
 
 
 def test_cross_fitting_holds_every_row_out_once() -> None:
-    from estimators.neural import _split
+    from divergence_verify.estimators.neural import _split
 
     x = np.arange(23.0)[:, None]
     perm = np.random.default_rng(0).permutation(23)
@@ -311,8 +310,8 @@ def test_tv_trains_a_log_ratio_critic_by_default() -> None:
 def test_log_ratio_critic_at_the_true_ratio_gives_the_divergence() -> None:
     # P = (1/2, 1/4, 1/4), Q = (1/4, 1/4, 1/2) on three points, as samples holding each point
     # in exact proportion; at V = log(p/q) the reported bound is D_f exactly (tight duality).
-    from estimators.variational import LogRatioObjective
-    from reference import divergence
+    from divergence_verify.estimators.variational import LogRatioObjective
+    from divergence_verify.reference import divergence
 
     p, q = np.array([0.5, 0.25, 0.25]), np.array([0.25, 0.25, 0.5])
     log_ratio = torch.tensor(np.log(p / q), dtype=torch.float64)
@@ -326,7 +325,7 @@ def test_log_ratio_critic_at_the_true_ratio_gives_the_divergence() -> None:
 def test_log_ratio_critic_stays_finite_in_float32_at_its_clamp(name: str) -> None:
     # At the clamp |V| = LOG_RATIO_BOUND the reported bound must be finite in float32 (beyond
     # V ~ 17, f'(e^V) of JS rounds onto the open end of dom f* and f* is infinite there).
-    from estimators.variational import LOG_RATIO_BOUND, LogRatioObjective
+    from divergence_verify.estimators.variational import LOG_RATIO_BOUND, LogRatioObjective
 
     v = torch.tensor([[-LOG_RATIO_BOUND, LOG_RATIO_BOUND]], dtype=torch.float32)
     assert torch.isfinite(LogRatioObjective(DIVERGENCES[name]).bound(v, v)).all()

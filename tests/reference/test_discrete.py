@@ -11,15 +11,25 @@ import math
 
 import numpy as np
 import pytest
+from divergence_verify.reference import (
+    DIVERGENCES,
+    Categorical,
+    divergence,
+    optimal_critic,
+    variational_objective,
+)
+from divergence_verify.verify.strategies import (
+    critic_values,
+    distribution_pairs,
+    probability_vectors,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 from scipy.spatial.distance import jensenshannon
 from scipy.special import rel_entr
 
-import reference
-from reference import DIVERGENCES, Categorical, divergence, optimal_critic, variational_objective
-from verify.strategies import critic_values, distribution_pairs, probability_vectors
+from divergence_verify import reference
 
 NAMES = sorted(DIVERGENCES)
 LOG2 = math.log(2.0)

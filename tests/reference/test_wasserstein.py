@@ -6,16 +6,12 @@ import math
 import random
 from collections.abc import Callable
 
+import divergence_verify.reference.wasserstein as w1mod
 import numpy as np
 import ot
 import pytest
 import scipy.stats
-from hypothesis import given
-from hypothesis import strategies as st
-from scipy.spatial.distance import cdist
-
-import reference.wasserstein as w1mod
-from reference.wasserstein import (
+from divergence_verify.reference.wasserstein import (
     WEIGHT_SUM_TOL,
     W1Dual,
     wasserstein1,
@@ -23,7 +19,14 @@ from reference.wasserstein import (
     wasserstein1_dual,
     wasserstein1_translation,
 )
-from verify.strategies import point_clouds, probability_vectors, weighted_point_clouds
+from divergence_verify.verify.strategies import (
+    point_clouds,
+    probability_vectors,
+    weighted_point_clouds,
+)
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
 
 # LP optima from the network simplex are exact up to float64 rounding of a few hundred terms
 # (relative error ~1e-14); 1e-9 leaves a wide margin yet catches any wrong factor or sign.

@@ -9,7 +9,7 @@ import zlib
 
 import numpy as np
 
-import reference
+from divergence_verify import reference
 
 
 def gaussian_mle_kl(x_p, x_q):

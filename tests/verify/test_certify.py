@@ -8,6 +8,7 @@ consistent Gaussian-MLE estimator passed 40 of 40 independent 8-seed blocks on f
 import json
 
 import pytest
+from divergence_verify.verify.certificates import Rules, certify
 
 from tests.verify._estimators import (
     biased_10_percent,
@@ -16,7 +17,6 @@ from tests.verify._estimators import (
     non_shrinking_noise,
     sometimes_nan,
 )
-from verify.certificates import Rules, certify
 
 
 def failed_rules(cert):
@@ -77,7 +77,7 @@ def test_a_constant_equal_to_the_truth_passes_only_through_the_precision_floor()
 def test_a_constant_equal_to_one_default_truth_is_not_certified(scenario):
     # One scenario cannot tell a constant equal to its truth from a perfect estimator; the
     # default scenarios have different truths, so the certificate as a whole rejects it.
-    from verify.scenarios import get_scenario
+    from divergence_verify.verify.scenarios import get_scenario
 
     value = get_scenario(scenario).truth("kl").value
     cert = certify(lambda x_p, x_q: value, "kl")
@@ -108,7 +108,11 @@ def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
 
 
 def test_predicted_slope_se_of_the_default_design():
-    from verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, predicted_slope_se
+    from divergence_verify.verify.certificates import (
+        DEFAULT_SEEDS,
+        DEFAULT_SIZES,
+        predicted_slope_se,
+    )
 
     # 1/sqrt(16) / sqrt(sum of squared log deviations over 250..4000) = 0.25 / 2.19.
     assert predicted_slope_se(DEFAULT_SIZES, DEFAULT_SEEDS) == pytest.approx(0.114, abs=1e-3)

@@ -7,8 +7,7 @@ the whole file takes seconds.
 import json
 
 import pytest
-
-from verify import cli
+from divergence_verify.verify import cli
 
 MLE = "tests.verify._estimators:gaussian_mle_kl"
 CONSTANT = "tests.verify._estimators:constant"

@@ -8,9 +8,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 USER_TEST = '''
 import numpy as np
-import reference
-
-
+from divergence_verify import reference
 def mle_kl(x_p, x_q):
     fit_p = reference.Gaussian(x_p.mean(0), np.atleast_2d(np.cov(x_p.T)))
     fit_q = reference.Gaussian(x_q.mean(0), np.atleast_2d(np.cov(x_q.T)))

@@ -5,9 +5,15 @@ import math
 import numpy as np
 import pytest
 import torch
+from divergence_verify.verify.scenarios import (
+    DEFAULT_SCENARIOS,
+    LADDER,
+    SCENARIOS,
+    W1,
+    get_scenario,
+)
 
-import reference
-from verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1, get_scenario
+from divergence_verify import reference
 
 
 def test_default_scenarios_have_finite_truths():

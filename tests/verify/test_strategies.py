@@ -5,12 +5,8 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import Phase, find, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
-
-from reference.fdivergences import DIVERGENCES
-from verify.strategies import (
+from divergence_verify.reference.fdivergences import DIVERGENCES
+from divergence_verify.verify.strategies import (
     CI_MAX_EXAMPLES,
     ILL_CONDITION_MIN,
     SUM_TOLERANCE,
@@ -24,6 +20,9 @@ from verify.strategies import (
     spd_matrices,
     weighted_point_clouds,
 )
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 # `find` explores until it meets the condition; a fixed Random keeps it reproducible, and skipping
 # the shrink phase keeps it fast (the test needs an example, not the simplest one).

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from divergence_verify.estimators.variational import FGANEstimator
 
 DIM = 10

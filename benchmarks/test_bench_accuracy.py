@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from divergence_verify.estimators import ESTIMATORS, make_estimator
 from divergence_verify.verify.scenarios import get_scenario
 from divergence_verify.verify.stats import size_stats

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from divergence_verify.estimators import make_estimator
 from divergence_verify.verify.scenarios import get_scenario
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from divergence_verify.verify.scenarios import W1, get_scenario
 
 from divergence_verify import reference
+from divergence_verify.verify.scenarios import W1, get_scenario
 
 # Rounds per size: the network simplex grows roughly cubically (about 5 s at n = 4000 on a
 # 2-core CPU), so the largest sizes are timed once or twice to keep the whole run short.

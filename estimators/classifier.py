@@ -41,11 +41,12 @@ import dataclasses
 from typing import Literal
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit
+
 from divergence_verify.estimators.base import BaseEstimator, TrainingDivergedError
 from divergence_verify.estimators.registry import register_estimator
 from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
-from scipy.optimize import minimize
-from scipy.special import expit
 
 
 def _features(x: np.ndarray, kind: str) -> np.ndarray:

@@ -14,8 +14,9 @@ import math
 from collections.abc import Sequence
 
 import torch
-from divergence_verify.estimators._torch import DTYPE
 from torch import nn
+
+from divergence_verify.estimators._torch import DTYPE
 
 ACTIVATIONS = {
     "relu": torch.relu,

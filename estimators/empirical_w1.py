@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+
 from divergence_verify.estimators.base import BaseEstimator
 from divergence_verify.estimators.registry import register_estimator
 from divergence_verify.reference.wasserstein import wasserstein1

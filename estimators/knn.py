@@ -51,10 +51,11 @@ import dataclasses
 import math
 
 import numpy as np
-from divergence_verify.estimators.base import BaseEstimator
-from divergence_verify.estimators.registry import register_estimator
 from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
+
+from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.registry import register_estimator
 
 # hellinger = 2 - 2 I_{1/2} and chi2 = I_2 - 1: name -> (alpha, offset, scale) of offset + scale*I.
 _ALPHA_FORMS: dict[str, tuple[float, float, float]] = {

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
+
 from divergence_verify.estimators._torch import (
     device_generator,
     host_generator,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+
 from divergence_verify.estimators.base import TrainingDivergedError
 from divergence_verify.estimators.critic import BatchedMLP
 

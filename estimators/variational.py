@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 import torch
+
 from divergence_verify.estimators.critic import BatchedMLP
 from divergence_verify.estimators.neural import NeuralEstimator
 from divergence_verify.estimators.registry import register_estimator

@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
+
 from divergence_verify.reference.fdivergences import FDivergence, get_divergence
 
 SUM_TOLERANCE = 1e-9

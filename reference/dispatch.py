@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
 from divergence_verify.reference.discrete import discrete_divergence
 from divergence_verify.reference.distributions import Categorical, Distribution
 from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from divergence_verify.reference.discrete import check_probability_vector
 from scipy import special, stats
+
+from divergence_verify.reference.discrete import check_probability_vector
 
 # Beyond this many standard deviations a Gaussian density is below exp(-800), i.e. 0 in float64.
 _TAIL_SIGMAS = 40.0

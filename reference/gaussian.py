@@ -38,9 +38,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import special
+
 from divergence_verify.reference.dispatch import ExactValue, closed_form, register_divergence
 from divergence_verify.reference.distributions import Gaussian
-from scipy import special
 
 
 def kl_gaussian(p: Gaussian, q: Gaussian) -> float:

@@ -19,10 +19,11 @@ from collections.abc import Callable
 from itertools import pairwise
 
 import numpy as np
+from scipy import integrate
+
 from divergence_verify.reference.dispatch import ExactValue
 from divergence_verify.reference.distributions import Distribution, Gaussian, GaussianMixture
 from divergence_verify.reference.fdivergences import get_divergence
-from scipy import integrate
 
 EPSREL = 1e-12
 """Relative accuracy requested from each piece."""

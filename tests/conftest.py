@@ -6,8 +6,9 @@ The ``"ci"`` profile (derandomized, fixed number of examples, no deadline) is lo
 
 import os
 
-from divergence_verify.verify.strategies import register_profiles
 from hypothesis import settings
+
+from divergence_verify.verify.strategies import register_profiles
 
 register_profiles()
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

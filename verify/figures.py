@@ -21,8 +21,6 @@ matplotlib.use("Agg")  # headless: reports are built on servers and in CI, never
 
 import matplotlib.pyplot as plt  # after use(): the backend is fixed when pyplot loads
 import numpy as np
-from divergence_verify.verify.certificates import Rules
-from divergence_verify.verify.sweeps import SweepResult
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import (
     FixedLocator,
@@ -33,6 +31,9 @@ from matplotlib.ticker import (
     NullLocator,
 )
 from PIL import Image
+
+from divergence_verify.verify.certificates import Rules
+from divergence_verify.verify.sweeps import SweepResult
 
 DPI = 100
 """Resolution of every PNG: small files that stay sharp in a browser at 100% zoom."""

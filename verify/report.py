@@ -48,6 +48,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from divergence_verify import estimators
 from divergence_verify.verify.cache import Cache, library_versions, write_json_atomic
 from divergence_verify.verify.certificates import (
     DEFAULT_SEEDS,
@@ -61,8 +62,6 @@ from divergence_verify.verify.cli import DEFAULT_CACHE
 from divergence_verify.verify.progress import ProgressBar
 from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, LADDER, SCENARIOS, W1
 from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
-
-from divergence_verify import estimators
 
 FORMAT = "divergence-verify report"
 FORMAT_VERSION = 1

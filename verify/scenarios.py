@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from divergence_verify import reference
 from divergence_verify.reference import (
     Categorical,
     Distribution,
@@ -20,8 +22,6 @@ from divergence_verify.reference import (
     Gaussian,
     GaussianMixture,
 )
-
-from divergence_verify import reference
 
 W1 = "w1"
 

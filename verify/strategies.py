@@ -27,10 +27,11 @@ import math
 from typing import Literal
 
 import numpy as np
-from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+
+from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 
 __all__ = [
     "CI_MAX_EXAMPLES",

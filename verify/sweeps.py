@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+
 from divergence_verify.estimators import BaseEstimator, CallableEstimator, as_estimator
 from divergence_verify.estimators._torch import resolve_device
 from divergence_verify.estimators.neural import NeuralEstimator

@@ -6,6 +6,7 @@ neural critics and are marked ``slow``.
 """
 
 import pytest
+
 from divergence_verify.estimators import make_estimator
 from divergence_verify.verify.certificates import certify
 

@@ -9,12 +9,13 @@ plug-in chi2 error is right-skewed: its largest error in the 200 replicates was 
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 import divergence_verify.estimators.classifier
 import divergence_verify.estimators.empirical_w1
 import divergence_verify.estimators.knn
 import divergence_verify.estimators.plugin  # noqa: F401  (imports register the kinds)
-import numpy as np
-import pytest
 from divergence_verify.estimators import make_estimator
 from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
 

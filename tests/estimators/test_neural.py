@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import math
 
-import divergence_verify.estimators.variational
-import divergence_verify.estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
 import numpy as np
 import pytest
 import torch
+from scipy.stats import norm
+
+import divergence_verify.estimators.variational
+import divergence_verify.estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
 from divergence_verify.estimators._torch import resolve_device
 from divergence_verify.estimators.base import TrainingDivergedError
 from divergence_verify.estimators.registry import ESTIMATORS, make_estimator
 from divergence_verify.reference import Gaussian, wasserstein1_quadrature
 from divergence_verify.reference.fdivergences import DIVERGENCES
 from divergence_verify.verify.scenarios import get_scenario
-from scipy.stats import norm
 
 # A small, quick critic for the tests that check behaviour rather than accuracy.
 QUICK = {"hidden": (16, 16), "steps": 150, "eval_every": 50, "batch_size": 128}

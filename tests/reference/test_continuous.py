@@ -2,21 +2,21 @@
 
 import math
 
-import divergence_verify.reference.quadrature as quadrature_module
 import numpy as np
 import pytest
 import torch
-from divergence_verify.reference import Categorical, Gaussian, GaussianMixture
-from divergence_verify.reference.dispatch import QUADRATURE_MAX_RELATIVE_ERROR
-from divergence_verify.reference.distributions import Distribution
-from divergence_verify.reference.gaussian import log_chi2_integral
-from divergence_verify.verify.strategies import gaussian_params, probability_vectors, spd_matrices
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 from torch.distributions import MultivariateNormal, kl_divergence
 
+import divergence_verify.reference.quadrature as quadrature_module
 from divergence_verify import reference
+from divergence_verify.reference import Categorical, Gaussian, GaussianMixture
+from divergence_verify.reference.dispatch import QUADRATURE_MAX_RELATIVE_ERROR
+from divergence_verify.reference.distributions import Distribution
+from divergence_verify.reference.gaussian import log_chi2_integral
+from divergence_verify.verify.strategies import gaussian_params, probability_vectors, spd_matrices
 
 EPS = np.finfo(np.float64).eps
 LOG2 = math.log(2.0)

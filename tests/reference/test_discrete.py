@@ -11,6 +11,13 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import minimize
+from scipy.spatial.distance import jensenshannon
+from scipy.special import rel_entr
+
+from divergence_verify import reference
 from divergence_verify.reference import (
     DIVERGENCES,
     Categorical,
@@ -23,13 +30,6 @@ from divergence_verify.verify.strategies import (
     distribution_pairs,
     probability_vectors,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from scipy.optimize import minimize
-from scipy.spatial.distance import jensenshannon
-from scipy.special import rel_entr
-
-from divergence_verify import reference
 
 NAMES = sorted(DIVERGENCES)
 LOG2 = math.log(2.0)

@@ -11,11 +11,12 @@ import math
 import numpy as np
 import pytest
 import torch
-from divergence_verify.reference.fdivergences import DIVERGENCES
-from divergence_verify.verify.strategies import critic_values
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
+
+from divergence_verify.reference.fdivergences import DIVERGENCES
+from divergence_verify.verify.strategies import critic_values
 
 NAMES = sorted(DIVERGENCES)
 EPS = np.finfo(np.float64).eps

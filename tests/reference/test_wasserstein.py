@@ -6,11 +6,15 @@ import math
 import random
 from collections.abc import Callable
 
-import divergence_verify.reference.wasserstein as w1mod
 import numpy as np
 import ot
 import pytest
 import scipy.stats
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
+
+import divergence_verify.reference.wasserstein as w1mod
 from divergence_verify.reference.wasserstein import (
     WEIGHT_SUM_TOL,
     W1Dual,
@@ -24,9 +28,6 @@ from divergence_verify.verify.strategies import (
     probability_vectors,
     weighted_point_clouds,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from scipy.spatial.distance import cdist
 
 # LP optima from the network simplex are exact up to float64 rounding of a few hundred terms
 # (relative error ~1e-14); 1e-9 leaves a wide margin yet catches any wrong factor or sign.

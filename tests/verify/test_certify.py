@@ -8,8 +8,8 @@ consistent Gaussian-MLE estimator passed 40 of 40 independent 8-seed blocks on f
 import json
 
 import pytest
-from divergence_verify.verify.certificates import Rules, certify
 
+from divergence_verify.verify.certificates import Rules, certify
 from tests.verify._estimators import (
     biased_10_percent,
     constant,

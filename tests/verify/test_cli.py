@@ -7,6 +7,7 @@ the whole file takes seconds.
 import json
 
 import pytest
+
 from divergence_verify.verify import cli
 
 MLE = "tests.verify._estimators:gaussian_mle_kl"

@@ -10,16 +10,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import divergence_verify.verify.report as report
 import pytest
+
+import divergence_verify.verify.report as report
+from divergence_verify import verify
 from divergence_verify.verify import figures
 from divergence_verify.verify.certificates import RuleResult, Rules, predicted_slope_se
 from divergence_verify.verify.cli import main
 from divergence_verify.verify.report import PRESETS, ReportData, load_results
 from divergence_verify.verify.scenarios import get_scenario
 from divergence_verify.verify.sweeps import Record, SweepResult
-
-from divergence_verify import verify
 
 
 @pytest.fixture(scope="module")
@@ -140,9 +140,8 @@ def test_overrides_replace_sizes_and_seeds() -> None:
 
 
 def test_presets_name_registered_estimators_and_scenarios() -> None:
-    from divergence_verify.verify.scenarios import SCENARIOS
-
     from divergence_verify import estimators
+    from divergence_verify.verify.scenarios import SCENARIOS
 
     for preset in PRESETS.values():
         for entry in (*preset.entries, *preset.ladder):

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pytest
 import torch
+
+from divergence_verify import reference
 from divergence_verify.verify.scenarios import (
     DEFAULT_SCENARIOS,
     LADDER,
@@ -12,8 +14,6 @@ from divergence_verify.verify.scenarios import (
     W1,
     get_scenario,
 )
-
-from divergence_verify import reference
 
 
 def test_default_scenarios_have_finite_truths():

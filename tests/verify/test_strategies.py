@@ -5,6 +5,10 @@ import random
 
 import numpy as np
 import pytest
+from hypothesis import Phase, find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
 from divergence_verify.reference.fdivergences import DIVERGENCES
 from divergence_verify.verify.strategies import (
     CI_MAX_EXAMPLES,
@@ -20,9 +24,6 @@ from divergence_verify.verify.strategies import (
     spd_matrices,
     weighted_point_clouds,
 )
-from hypothesis import Phase, find, given, settings
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
 
 # `find` explores until it meets the condition; a fixed Random keeps it reproducible, and skipping
 # the shrink phase keeps it fast (the test needs an example, not the simplest one).

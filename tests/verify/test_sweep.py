@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+
 from divergence_verify.estimators import make_estimator
 from divergence_verify.verify import cache as cache_module
 from divergence_verify.verify.cache import Cache, write_json_atomic
@@ -14,7 +15,6 @@ from divergence_verify.verify.fingerprint import code_identity
 from divergence_verify.verify.scenarios import Scenario, get_scenario
 from divergence_verify.verify.stats import fit_rate, size_stats
 from divergence_verify.verify.sweeps import SweepResult, sweep
-
 from tests.verify._estimators import gaussian_mle_kl
 
 SIZES = [200, 400, 800]

@@ -1,8 +1,8 @@
 """Verification of divergence estimators: scenarios, sweeps, certificates, reports.
 
 The public entry points, re-exported here so that ``verify.sweep(...)`` and
-``verify.certify(...)`` are the functions (their modules are :mod:`verify.sweeps` and
-:mod:`verify.certificates`):
+``verify.certify(...)`` are the functions (their modules are :mod:`~.verify.sweeps` and
+:mod:`~.verify.certificates`):
 
 * :func:`sweep` runs an estimator over sample sizes and seeds on a scenario with a known truth;
 * :func:`certify` judges it against the declared :class:`Rules` and returns a
@@ -10,21 +10,37 @@ The public entry points, re-exported here so that ``verify.sweep(...)`` and
 * :data:`SCENARIOS` / :func:`get_scenario` / :func:`register_scenario` hold the scenarios;
 * :func:`size_stats` and :func:`fit_rate` are the statistics behind the verdicts.
 
-The command line is ``python -m divergence_verify`` (:mod:`verify.cli`), the pytest plugin
-:mod:`verify.pytest_plugin`, and the Hypothesis strategies :mod:`verify.strategies`.
+The names load on first use (PEP 562): importing this package, its command line or its pytest
+plugin loads none of torch, POT, scipy or matplotlib. The command line is
+``python -m divergence_verify`` (:mod:`~.verify.cli`), the pytest plugin
+:mod:`~.verify.pytest_plugin`, and the Hypothesis strategies :mod:`~.verify.strategies`.
 """
 
-from divergence_verify.verify.certificates import (
-    Certificate,
-    RuleResult,
-    Rules,
-    ScenarioVerdict,
-    certify,
-    judge,
-)
-from divergence_verify.verify.scenarios import SCENARIOS, Scenario, get_scenario, register_scenario
-from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
-from divergence_verify.verify.sweeps import Record, SweepResult, sweep
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the submodule that defines it (imported when the name is first used).
+_EXPORTS = {
+    "Certificate": "certificates",
+    "RuleResult": "certificates",
+    "Rules": "certificates",
+    "ScenarioVerdict": "certificates",
+    "certify": "certificates",
+    "judge": "certificates",
+    "SCENARIOS": "scenarios",
+    "Scenario": "scenarios",
+    "get_scenario": "scenarios",
+    "register_scenario": "scenarios",
+    "SizeStats": "stats",
+    "SlopeFit": "stats",
+    "fit_rate": "stats",
+    "size_stats": "stats",
+    "Record": "sweeps",
+    "SweepResult": "sweeps",
+    "sweep": "sweeps",
+}
 
 __all__ = [
     "SCENARIOS",
@@ -45,3 +61,35 @@ __all__ = [
     "size_stats",
     "sweep",
 ]
+
+if TYPE_CHECKING:
+    from divergence_verify.verify.certificates import (
+        Certificate,
+        RuleResult,
+        Rules,
+        ScenarioVerdict,
+        certify,
+        judge,
+    )
+    from divergence_verify.verify.scenarios import (
+        SCENARIOS,
+        Scenario,
+        get_scenario,
+        register_scenario,
+    )
+    from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
+    from divergence_verify.verify.sweeps import Record, SweepResult, sweep
+
+
+def __getattr__(name: str) -> Any:
+    """Import a re-exported name's module on first use (PEP 562)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,9 +1,9 @@
 """On-disk cache of single estimates, written atomically, so an interrupted sweep resumes.
 
 One JSON file per (estimator configuration, scenario, divergence, sample size, seed, library
-versions), named by the SHA-256 of that key. Each file is written to a temporary name in the same
-folder and moved into place with :func:`os.replace`, which is atomic on POSIX and Windows: a crash
-leaves either the old state or the complete new file, never half a record.
+versions), named by the SHA-256 of that key, written atomically under the suite's JSON policy
+(:mod:`divergence_verify.verify.jsonio`): a crash leaves either the old state or the complete new
+file, never half a record.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from divergence_verify.verify.jsonio import read_json, write_json_atomic
 
 
 def library_versions() -> dict[str, str]:
@@ -78,36 +79,13 @@ class Cache:
         """Return the record stored under ``key``, or None (also for an unreadable file)."""
         path = self._path(key)
         try:
-            return json.loads(path.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+            found = read_json(path)
+        except (FileNotFoundError, ValueError):  # ValueError: malformed or not strict JSON
             return None
+        return found if isinstance(found, dict) else None
 
     def put(self, key: str, record: dict[str, Any]) -> None:
         """Store ``record`` under ``key`` atomically."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, record)
-
-
-def write_json_atomic(path: str | os.PathLike[str], data: Any, indent: int | None = None) -> None:
-    """Write ``data`` as JSON to ``path`` via a temporary file and an atomic rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; results and reports are meant to be shared
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=indent, default=_json_default)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")

@@ -37,14 +37,14 @@ use several (every divergence's defaults but ``chi2``'s, which are one scenario)
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from divergence_verify.reference import get_divergence
-from divergence_verify.verify.cache import Cache, write_json_atomic
+from divergence_verify.verify.cache import Cache
+from divergence_verify.verify.jsonio import dumps, write_json_atomic
 from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
 from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
 
@@ -166,12 +166,15 @@ class Certificate:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as JSON (NaN written as null)."""
-        return json.dumps(_nan_to_none(self.to_dict()), indent=indent)
+        """Return :meth:`to_dict` as strict JSON (:mod:`~divergence_verify.verify.jsonio`).
+
+        An infinite number is written ``"inf"`` or ``"-inf"``, a NaN (no value) ``null``.
+        """
+        return dumps(self.to_dict(), indent=indent)
 
     def save(self, path: str) -> None:
-        """Write the JSON atomically to ``path``."""
-        write_json_atomic(path, _nan_to_none(self.to_dict()), indent=2)
+        """Write :meth:`to_json` atomically to ``path``."""
+        write_json_atomic(path, self.to_dict(), indent=2)
 
     def table(self) -> str:
         """A readable plain-text table of the verdicts."""
@@ -193,16 +196,6 @@ class Certificate:
                          "truth; see Rules.resolution)")
         lines.append("CERTIFIED" if self.passed else "NOT CERTIFIED")
         return "\n".join(lines)
-
-
-def _nan_to_none(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    if isinstance(obj, dict):
-        return {k: _nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_nan_to_none(v) for v in obj]
-    return obj
 
 
 def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:

@@ -22,13 +22,15 @@ from typing import Any, TextIO
 import numpy as np
 
 from divergence_verify import estimators, reference
-from divergence_verify.verify.cache import Cache, write_json_atomic
+from divergence_verify.verify.cache import Cache
 from divergence_verify.verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
+from divergence_verify.verify.jsonio import write_json_atomic
+from divergence_verify.verify.options import DEFAULT_CACHE
 from divergence_verify.verify.progress import ProgressBar
 from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
 from divergence_verify.verify.sweeps import sweep
 
-DEFAULT_CACHE = ".verify-cache"
+__all__ = ["DEFAULT_CACHE", "UsageError", "build_parser", "main", "resolve_estimator"]
 
 
 class UsageError(Exception):

@@ -18,6 +18,7 @@ from divergence_verify.estimators.neural import NeuralEstimator
 from divergence_verify.reference import ExactValue
 from divergence_verify.verify.cache import Cache, library_versions, record_key
 from divergence_verify.verify.fingerprint import SUITE_PACKAGES, code_identity
+from divergence_verify.verify.jsonio import decode_float, decode_optional
 from divergence_verify.verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
 from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
 
@@ -83,7 +84,11 @@ class SweepResult:
         return fit_rate([s.n for s in rows], [s.rmse for s in rows])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form: configuration, truth, every record and the summaries."""
+        """Configuration, truth, every record and the summaries, as plain Python values.
+
+        Floats are left as they are (NaN and infinities included): the writers encode them under
+        the suite's JSON policy (:func:`divergence_verify.verify.jsonio.write_json_atomic`).
+        """
         return {
             "estimator": self.estimator,
             "config": self.config,
@@ -99,13 +104,26 @@ class SweepResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SweepResult:
-        """Rebuild from :meth:`to_dict` output (the summaries are recomputed)."""
+        """Rebuild from :meth:`to_dict` output, as is or read back from JSON.
+
+        Numbers encoded by the JSON policy (``"inf"``, ``"-inf"``, ``null``) are decoded; the
+        summaries are recomputed from the records.
+        """
+        truth = data["truth"]
         return cls(
             estimator=data["estimator"], config=data["config"], scenario=data["scenario"],
-            divergence=data["divergence"], truth=ExactValue(**data["truth"]),
-            records=[Record(**r) for r in data["records"]],
+            divergence=data["divergence"],
+            truth=ExactValue(decode_float(truth["value"]), decode_float(truth["error"]),
+                             truth["method"]),
+            records=[_record_from_dict(r) for r in data["records"]],
             versions=data.get("versions", {}), device=data.get("device", "cpu"),
         )
+
+
+def _record_from_dict(data: dict[str, Any]) -> Record:
+    """Rebuild a :class:`Record` (from a sweep's JSON or a cache file): numbers decoded."""
+    return Record(**{**data, "estimate": decode_optional(data["estimate"]),
+                     "seconds": decode_float(data["seconds"])})
 
 
 def _seed_list(seeds: int | Sequence[int]) -> list[int]:
@@ -221,7 +239,7 @@ def sweep(
         todo = [s for s in seed_list if found[s] is None]
         fresh = _run(est, scen, n, todo, batched, save, sample_device) if todo else {}
         result.records.extend(
-            Record(**found[s]) if found[s] is not None else fresh[s] for s in seed_list
+            _record_from_dict(found[s]) if found[s] is not None else fresh[s] for s in seed_list
         )
         done += len(seed_list)
         if progress is not None:

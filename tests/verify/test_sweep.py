@@ -9,8 +9,7 @@ import pytest
 import torch
 
 from divergence_verify.estimators import make_estimator
-from divergence_verify.verify import cache as cache_module
-from divergence_verify.verify.cache import Cache, write_json_atomic
+from divergence_verify.verify.cache import Cache
 from divergence_verify.verify.fingerprint import code_identity
 from divergence_verify.verify.scenarios import Scenario, get_scenario
 from divergence_verify.verify.stats import fit_rate, size_stats
@@ -139,20 +138,6 @@ def test_fit_rate_recovers_a_known_slope():
     n = np.array([100, 200, 400, 800])
     fit = fit_rate(n, 3.0 * n ** -0.5)
     assert fit.slope == pytest.approx(-0.5) and fit.stderr == pytest.approx(0.0, abs=1e-12)
-
-
-def test_atomic_write_leaves_old_file_on_crash(tmp_path, monkeypatch):
-    path = tmp_path / "r.json"
-    write_json_atomic(path, {"a": 1})
-
-    def boom(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(cache_module.json, "dump", boom)
-    with pytest.raises(OSError):
-        write_json_atomic(path, {"a": 2})
-    assert json.loads(path.read_text()) == {"a": 1}
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
 def test_cache_ignores_a_corrupt_record(tmp_path):

@@ -1,0 +1,158 @@
+"""What the commands share: run options as data, default folders, the device and thread policy.
+
+The options of ``certify``, ``sweep`` and ``report`` that mean the same thing (device, cache,
+quiet, sizes, seeds) are declared once here, as :class:`Option` records;
+:mod:`divergence_verify.verify.cli`, the only user of argparse, turns them into arguments. This
+module imports no torch at module level (the command line's ``--help`` must stay fast): the
+device functions import it when called.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_CACHE = ".verify-cache"
+"""Folder of cached runs (relative to the working directory), shared by every command."""
+
+DEFAULT_OUT = "verify-out"
+"""Folder under which ``certify`` and ``sweep`` write by default (see :func:`default_out`)."""
+
+DEFAULT_REPORT_ROOT = "reports"
+"""Parent folder of the reports written by ``report`` (``reports/<name>/``)."""
+
+DEVICES = ("auto", "cpu", "cuda")
+"""The device names the commands accept; ``auto`` is CUDA when present, else the CPU."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One command-line option, as data (the command line turns it into an argparse argument).
+
+    Attributes
+    ----------
+    flag : str
+        The option, e.g. ``"--device"``; its destination is the name without dashes
+        (``--no-cache`` → ``no_cache``).
+    help : str
+        One line; the command line may append what the default is for a command.
+    default : object
+        The value when the option is not given (None: the command's own default).
+    type : callable, optional
+        Converts the text (``int``); None keeps it a string. Ignored for a switch.
+    many : bool
+        Takes one or more values (``--sizes 250 500``).
+    choices : tuple of str, optional
+        The accepted values.
+    switch : bool
+        A flag without a value (``store_true``).
+    metavar : str, optional
+        The value's name in the help.
+    """
+
+    flag: str
+    help: str
+    default: Any = None
+    type: Any = None
+    many: bool = False
+    choices: tuple[str, ...] | None = None
+    switch: bool = False
+    metavar: str | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute name of the parsed value (``--no-cache`` → ``no_cache``)."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+DEVICE = Option("--device", "device of the neural estimators (default auto: CUDA when present)",
+                default="auto", choices=DEVICES)
+CACHE = Option("--cache", "folder of cached runs, so interrupted work resumes "
+               f"(default {DEFAULT_CACHE})", default=DEFAULT_CACHE, metavar="FOLDER")
+NO_CACHE = Option("--no-cache", "do not read or write the cache", default=False, switch=True)
+QUIET = Option("--quiet", "no progress output", default=False, switch=True)
+SIZES = Option("--sizes", "sample sizes per side", type=int, many=True, metavar="N")
+SEEDS = Option("--seeds", "seeds per size", type=int, metavar="K")
+
+RUN_OPTIONS = (SIZES, SEEDS, DEVICE, CACHE, NO_CACHE, QUIET)
+"""The options every running command (certify, sweep, report) takes, in help order. ``--sizes``
+and ``--seeds`` default to None: the command's own design (certify's and sweep's defaults, or
+the report preset's)."""
+
+
+def cache_folder(cache: str, no_cache: bool) -> str | None:
+    """Return the cache folder the options ask for, or None for ``--no-cache``."""
+    return None if no_cache else cache
+
+
+def safe_name(text: str) -> str:
+    """Return ``text`` as one path component: characters other than ``A-Za-z0-9._-`` become ``_``.
+
+    An estimator given as ``mypkg.mod:my_kl`` names the folder ``mypkg.mod_my_kl``; a leading
+    dot is replaced too, so the result is never hidden, ``.`` or ``..``.
+    """
+    out = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
+    return "_" + out[1:] if out.startswith(".") else out or "_"
+
+
+def default_out(command: str, estimator: str, divergence: str) -> str:
+    """Return the default output folder of a run: ``verify-out/<command>/<estimator>-<div>``.
+
+    For instance ``verify-out/certify/knn-kl`` holds ``certificate.json`` of
+    ``certify --estimator knn --divergence kl``.
+    """
+    return os.path.join(DEFAULT_OUT, command, safe_name(f"{estimator}-{divergence}"))
+
+
+def resolve_device(device: str) -> str:
+    """Return ``"cpu"`` or ``"cuda"`` for ``device`` in {auto, cpu, cuda}.
+
+    The rule is the estimators' (:func:`divergence_verify.estimators.resolve_device`): ``auto``
+    takes CUDA when ``torch.cuda.is_available()``, else the CPU.
+
+    Raises
+    ------
+    ValueError
+        For another name, or ``"cuda"`` without a CUDA device (the estimators' messages).
+    """
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}: expected 'auto', 'cpu' or 'cuda'")
+    try:
+        from divergence_verify.estimators import resolve_device as resolve
+    except ImportError:  # the public name lands with the estimators' lazy __init__
+        from divergence_verify.estimators._torch import resolve_device as resolve
+
+    return resolve(device).type
+
+
+@contextlib.contextmanager
+def torch_threads(device: str) -> Iterator[None]:
+    """Run torch's CPU kernels on one thread when ``device`` is the CPU, then restore the setting.
+
+    The critics are tiny (thousands of weights, hundreds of rows per step), so intra-op threads
+    cost more in synchronisation than they gain: one batch of 5 critics took 5 s on one thread
+    and 25-60 s on two, on a 2-core machine shared with other work. On a GPU the setting is left
+    alone.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if device == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def device_name(device: str) -> str:
+    """Describe where runs happen: the GPU's name, or the CPU's cores and torch threads."""
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    threads = torch.get_num_threads()
+    return f"CPU, {os.cpu_count()} cores, {threads} torch thread{'' if threads == 1 else 's'}"

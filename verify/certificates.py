@@ -44,53 +44,29 @@ from typing import Any
 
 from divergence_verify.reference import get_divergence
 from divergence_verify.verify.cache import Cache
+from divergence_verify.verify.design import (
+    DEFAULT_SCENARIOS,
+    DEFAULT_SEEDS,
+    DEFAULT_SIZES,
+    W1,
+    Rules,
+    predicted_slope_se,
+)
 from divergence_verify.verify.jsonio import dumps, write_json_atomic
-from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, W1, Scenario, get_scenario
+from divergence_verify.verify.scenarios import Scenario, get_scenario
 from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
 
-DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
-DEFAULT_SEEDS = 8
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Thresholds of the certificate rules (see the module docstring for their meaning).
-
-    Attributes
-    ----------
-    atol : float
-        Absolute part of the tolerance, in nats (or distance units for W1).
-    rtol : float
-        Relative part of the tolerance, as a fraction of the true value.
-    confidence : float
-        Level of the bias confidence interval.
-    spread_factor : float
-        RMSE allowance at the largest n, in units of the tolerance.
-    max_slope : float
-        Largest accepted log-log slope of RMSE against n.
-    floor_fraction : float
-        RMSE below ``floor_fraction·tol`` waives the convergence rule.
-    max_slope_se : float
-        Largest predicted standard error of the fitted slope that :func:`certify` accepts from
-        its design (sizes and seeds); see :func:`predicted_slope_se`. At 0.15 a root-n estimator
-        (slope -0.5) fails the convergence rule with probability at most P(z > 0.4/0.15) = 0.4%.
-    """
-
-    atol: float = 0.02
-    rtol: float = 0.05
-    confidence: float = 0.95
-    spread_factor: float = 2.0
-    max_slope: float = -0.1
-    floor_fraction: float = 0.25
-    max_slope_se: float = 0.15
-
-    def tolerance(self, truth: float) -> float:
-        """Return ``atol + rtol·|truth|``."""
-        return self.atol + self.rtol * abs(truth)
-
-    def resolution(self, truth: float) -> float:
-        """Return ``tol/|truth|``: the smallest relative bias the accuracy rule rejects."""
-        return math.inf if truth == 0 else self.tolerance(truth) / abs(truth)
+__all__ = [
+    "DEFAULT_SEEDS",
+    "DEFAULT_SIZES",
+    "Certificate",
+    "RuleResult",
+    "Rules",
+    "ScenarioVerdict",
+    "certify",
+    "judge",
+    "predicted_slope_se",
+]
 
 
 @dataclass(frozen=True)
@@ -230,19 +206,6 @@ def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:
     return out
 
 
-def predicted_slope_se(sizes: Sequence[int], seeds: int) -> float:
-    """Standard error of the fitted log-log RMSE slope that a design of sizes and seeds gives.
-
-    With k seeds, the RMSE at one size estimates sqrt(MSE) from k squared errors; for roughly
-    normal errors its log has a standard error of about 1/sqrt(2k). Least squares over the sizes
-    then gives a slope with standard error (1/sqrt(2k)) / sqrt(sum_i (log n_i - mean)^2).
-    """
-    logs = [math.log(n) for n in sorted(set(sizes))]
-    mean = sum(logs) / len(logs)
-    sxx = sum((x - mean) ** 2 for x in logs)
-    return math.inf if sxx == 0 else 1.0 / math.sqrt(2 * seeds) / math.sqrt(sxx)
-
-
 def _first_error(result: SweepResult) -> str:
     errors = [r.error for r in result.records if r.error]
     return f"; first error: {errors[0]}" if errors else ""
@@ -267,7 +230,7 @@ def certify(
     divergence : str
         A table name or ``"w1"``.
     scenarios : sequence of names or Scenario, optional
-        Default: :data:`verify.scenarios.DEFAULT_SCENARIOS` for the divergence.
+        Default: :data:`~divergence_verify.verify.design.DEFAULT_SCENARIOS` for the divergence.
     sizes : sequence of int
         Sample sizes per side (at least two, for the convergence rule).
     seeds : int or sequence of int

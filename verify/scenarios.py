@@ -22,8 +22,19 @@ from divergence_verify.reference import (
     Gaussian,
     GaussianMixture,
 )
+from divergence_verify.verify.design import DEFAULT_SCENARIOS, LADDER, W1
 
-W1 = "w1"
+__all__ = [
+    "DEFAULT_SCENARIOS",
+    "LADDER",
+    "SAMPLING_VERSION",
+    "SCENARIOS",
+    "W1",
+    "Scenario",
+    "gaussian_mean_shift",
+    "get_scenario",
+    "register_scenario",
+]
 
 SAMPLING_VERSION = 2
 """Version of the sampling scheme, part of every cache key: bump it whenever a seed's samples
@@ -215,24 +226,3 @@ def _register_defaults() -> None:
 
 
 _register_defaults()
-
-LADDER = tuple(name for name, s in SCENARIOS.items() if "ladder" in s.tags)
-"""The breakdown ladder: one family with growing true divergence."""
-
-DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
-    "kl": ("gauss2d-kl0.5", "gauss1d-scale", "mixture1d"),
-    "reverse_kl": ("gauss2d-kl0.5", "gauss1d-scale"),
-    "jeffreys": ("gauss2d-kl0.5", "gauss1d-scale"),
-    "js": ("gauss2d-kl0.5", "mixture1d"),
-    "tv": ("gauss2d-kl0.5", "mixture1d"),
-    "gan": ("gauss2d-kl0.5", "mixture1d"),
-    "hellinger": ("gauss2d-kl0.5", "gauss1d-scale"),
-    "chi2": ("gauss2d-kl0.5",),
-    W1: ("translate2d", "gauss1d-scale"),
-}
-"""Default scenarios per divergence when a command or certificate names none."""
-
-
-def scenarios_for(divergence: str, discrete: bool = False) -> list[Scenario]:
-    """Return the registered scenarios with a finite exact value of ``divergence``."""
-    return [s for s in SCENARIOS.values() if s.discrete == discrete and s.supports(divergence)]

@@ -23,6 +23,14 @@ def test_default_scenarios_have_finite_truths():
             assert math.isfinite(value) and value > 0, (divergence, name)
 
 
+def test_the_designs_names_are_the_registered_scenarios():
+    # verify.design names scenarios without importing them (it is read by --help and the report
+    # presets): every name must be registered, and the ladder must be every "ladder" scenario.
+    assert set(DEFAULT_SCENARIOS) <= {*reference.DIVERGENCES, W1}
+    assert all(name in SCENARIOS for names in DEFAULT_SCENARIOS.values() for name in names)
+    assert LADDER == tuple(name for name, s in SCENARIOS.items() if "ladder" in s.tags)
+
+
 def test_known_values():
     assert get_scenario("gauss2d-kl0.5").truth("kl").value == pytest.approx(0.5, abs=1e-13)
     assert get_scenario("gauss2d-kl0.5").truth(W1).value == pytest.approx(1.0, abs=1e-13)

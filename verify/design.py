@@ -1,0 +1,94 @@
+"""A certificate's design: the rules it applies and what it runs by default.
+
+:class:`Rules` (the thresholds, documented in :mod:`~divergence_verify.verify.certificates`),
+:func:`predicted_slope_se` (how precisely a design of sizes and seeds can judge convergence),
+the default sample sizes and seeds, the default scenarios of each divergence and the breakdown
+ladder, by name. Standard library only: the command line's ``--help`` and the report presets
+read these without loading numpy or the scenarios themselves
+(:mod:`~divergence_verify.verify.scenarios` defines the scenarios these names refer to, and its
+tests check that every name is registered and has a finite exact value).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+W1 = "w1"
+"""The name of the Wasserstein-1 distance, beside the f-divergence table's names."""
+
+DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
+"""Sample sizes per side of :func:`~divergence_verify.verify.certify` and the commands."""
+DEFAULT_SEEDS = 8
+"""Seeds per size of :func:`~divergence_verify.verify.certify` and the commands."""
+
+LADDER = ("ladder-kl0.1", "ladder-kl1", "ladder-kl5", "ladder-kl10")
+"""The breakdown ladder: 2-D N(mu, I) vs N(0, I) with KL 0.1, 1, 5 and 10 nats."""
+
+DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
+    "kl": ("gauss2d-kl0.5", "gauss1d-scale", "mixture1d"),
+    "reverse_kl": ("gauss2d-kl0.5", "gauss1d-scale"),
+    "jeffreys": ("gauss2d-kl0.5", "gauss1d-scale"),
+    "js": ("gauss2d-kl0.5", "mixture1d"),
+    "tv": ("gauss2d-kl0.5", "mixture1d"),
+    "gan": ("gauss2d-kl0.5", "mixture1d"),
+    "hellinger": ("gauss2d-kl0.5", "gauss1d-scale"),
+    "chi2": ("gauss2d-kl0.5",),
+    W1: ("translate2d", "gauss1d-scale"),
+}
+"""Default scenarios per divergence when a command or certificate names none."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Thresholds of the certificate rules (their meaning: :mod:`~.verify.certificates`).
+
+    Attributes
+    ----------
+    atol : float
+        Absolute part of the tolerance, in nats (or distance units for W1).
+    rtol : float
+        Relative part of the tolerance, as a fraction of the true value.
+    confidence : float
+        Level of the bias confidence interval.
+    spread_factor : float
+        RMSE allowance at the largest n, in units of the tolerance.
+    max_slope : float
+        Largest accepted log-log slope of RMSE against n.
+    floor_fraction : float
+        RMSE below ``floor_fraction·tol`` waives the convergence rule.
+    max_slope_se : float
+        Largest predicted standard error of the fitted slope that :func:`certify` accepts from
+        its design (sizes and seeds); see :func:`predicted_slope_se`. At 0.15 a root-n estimator
+        (slope -0.5) fails the convergence rule with probability at most P(z > 0.4/0.15) = 0.4%.
+    """
+
+    atol: float = 0.02
+    rtol: float = 0.05
+    confidence: float = 0.95
+    spread_factor: float = 2.0
+    max_slope: float = -0.1
+    floor_fraction: float = 0.25
+    max_slope_se: float = 0.15
+
+    def tolerance(self, truth: float) -> float:
+        """Return ``atol + rtol·|truth|``."""
+        return self.atol + self.rtol * abs(truth)
+
+    def resolution(self, truth: float) -> float:
+        """Return ``tol/|truth|``: the smallest relative bias the accuracy rule rejects."""
+        return math.inf if truth == 0 else self.tolerance(truth) / abs(truth)
+
+
+def predicted_slope_se(sizes: Sequence[int], seeds: int) -> float:
+    """Standard error of the fitted log-log RMSE slope that a design of sizes and seeds gives.
+
+    With k seeds, the RMSE at one size estimates sqrt(MSE) from k squared errors; for roughly
+    normal errors its log has a standard error of about 1/sqrt(2k). Least squares over the sizes
+    then gives a slope with standard error (1/sqrt(2k)) / sqrt(sum_i (log n_i - mean)^2).
+    """
+    logs = [math.log(n) for n in sorted(set(sizes))]
+    mean = sum(logs) / len(logs)
+    sxx = sum((x - mean) ** 2 for x in logs)
+    return math.inf if sxx == 0 else 1.0 / math.sqrt(2 * seeds) / math.sqrt(sxx)

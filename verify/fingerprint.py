@@ -12,9 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-SUITE_PACKAGES = frozenset({"reference", "estimators", "verify"})
-"""This suite's packages: their code is identified by the package version (in every cache key),
-not fingerprinted."""
+SUITE_PACKAGE = "divergence_verify"
+"""This suite's import namespace: its code is identified by the package version and source hash
+(in every cache key), not fingerprinted."""
+
+
+def is_suite_module(name: str | None) -> bool:
+    """Whether module ``name`` is part of this suite (``divergence_verify`` or below it)."""
+    return bool(name) and (name == SUITE_PACKAGE or name.startswith(f"{SUITE_PACKAGE}."))
 
 _MAX_DEPTH = 8  # nesting followed into containers and objects before a value counts as opaque
 
@@ -108,7 +113,7 @@ def _is_user_module(name: str | None) -> bool:
     """Whether module ``name`` is the user's own code (a file outside the installation)."""
     import sys
 
-    if not name or name.partition(".")[0] in SUITE_PACKAGES:
+    if not name or is_suite_module(name):
         return False
     file = getattr(sys.modules.get(name), "__file__", None)
     if not file:

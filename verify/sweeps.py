@@ -17,7 +17,7 @@ from divergence_verify.estimators._torch import resolve_device
 from divergence_verify.estimators.neural import NeuralEstimator
 from divergence_verify.reference import ExactValue
 from divergence_verify.verify.cache import Cache, library_versions, record_key
-from divergence_verify.verify.fingerprint import SUITE_PACKAGES, code_identity
+from divergence_verify.verify.fingerprint import code_identity, is_suite_module
 from divergence_verify.verify.jsonio import decode_float, decode_optional
 from divergence_verify.verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
 from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
@@ -256,8 +256,7 @@ def _identity(est: Any) -> tuple[dict[str, Any], bool]:
     alone would let an edited function reuse the numbers of the old one.
     """
     config = dict(est.config()) if callable(getattr(est, "config", None)) else {"name": est.name}
-    builtin = (isinstance(est, BaseEstimator)
-               and type(est).__module__.partition(".")[0] in SUITE_PACKAGES)
+    builtin = isinstance(est, BaseEstimator) and is_suite_module(type(est).__module__)
     if builtin:
         return config, True
     code = code_identity(est.fn if isinstance(est, CallableEstimator) else est)

@@ -187,6 +187,23 @@ def test_an_edited_module_does_not_reuse_the_old_functions_cached_runs(tmp_path,
     assert edited.config["code"]["qualname"] == "my_kl"
 
 
+def test_a_builtin_estimator_is_keyed_by_its_config_a_users_subclass_by_its_code(user_modules):
+    # The suite's own estimators live under divergence_verify.*: their code is identified by the
+    # package's source hash (in every key), not fingerprinted. A user's subclass of one is.
+    builtin = sweep(make_estimator("knn", divergence="kl"), "gauss2d-kl0.5", "kl", [50], 2)
+    assert "code" not in builtin.config and builtin.config["kind"] == "knn"
+    user_modules("my_knn", """
+        from divergence_verify.estimators.knn import KNNEstimator
+
+        class MyKNN(KNNEstimator):
+            pass
+    """)
+    import my_knn
+
+    mine = sweep(my_knn.MyKNN(divergence="kl"), "gauss2d-kl0.5", "kl", [50], 2)
+    assert mine.config["code"]["module"] == "my_knn"
+
+
 def test_functions_of_the_same_name_do_not_share_cached_runs(tmp_path):
     cache = tmp_path / "cache"
     low, high = (lambda x_p, x_q: 0.4), (lambda x_p, x_q: 0.6)  # both named "<lambda>"

@@ -1,0 +1,233 @@
+"""The words of a report, written from the verdicts of :mod:`.summary` (never parsed back).
+
+Numbers, slopes with their one standard error, verdict texts, the per-estimator findings
+("does it converge, how fast, where does it break") and the ladder sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from divergence_verify.verify.certificates import Rules
+from divergence_verify.verify.report.names import divergence_label, unit_label
+from divergence_verify.verify.report.summary import Fit, Rate, Row, Rung, Status, Summary
+
+
+def num(x: float | None, spec: str = ".4g") -> str:
+    """Format ``x`` with ``spec``; "n/a" for None or NaN, "∞"/"-∞" for infinities."""
+    if x is None or math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    return format(x, spec)
+
+
+def slope_text(rate: Rate) -> str:
+    """``-0.54 ± 0.13``: the slope and the design's predicted standard error."""
+    if rate.fit is Fit.NONE:
+        return "n/a"
+    se = f" ± {rate.se:.2f}" if math.isfinite(rate.se) else ""
+    return f"{rate.slope:+.2f}{se}"
+
+
+def fit_text(rate: Rate) -> str:
+    """The power-law fit in a few words: good or poor with its p-value, or why untested."""
+    if rate.fit is Fit.NONE:
+        return "n/a"
+    if rate.fit is Fit.UNTESTED:
+        return "untested (2 sizes)"
+    return f"{rate.fit.value} (p = {rate.p_value:.2g})"
+
+
+def speed(rate: Rate) -> str:
+    """What the slope says about the speed, or why it says nothing."""
+    if rate.fit is Fit.NONE:
+        return "no rate fitted"
+    if rate.fit is Fit.POOR:
+        return (f"poor fit: not a power law (χ² = {rate.chi2:.3g} on {rate.dof} df, "
+                f"p = {rate.p_value:.2g}), no rate claimed")
+    if rate.slope <= -0.4:
+        text = "about root-n or faster"
+    elif rate.slope <= Rules.max_slope:
+        text = "slower than root-n"
+    else:
+        text = "not shrinking"
+    return text + ("; two sizes, fit untested" if rate.fit is Fit.UNTESTED else "")
+
+
+def convergence_note(row: Row, rules: Rules) -> str:
+    """Why the convergence rule was waived or not judged ("" when it was judged)."""
+    if row.convergence is Status.WAIVED:
+        return (f"RMSE {row.last.rmse:.3g} below the precision floor "
+                f"{rules.floor_fraction * row.tolerance:.3g}")
+    if row.convergence is Status.NOT_JUDGED:
+        return (f"design too noisy: predicted slope SE {row.rate.se:.2f} > "
+                f"{rules.max_slope_se:g}")
+    return ""
+
+
+def verdict_text(row: Row, rules: Rules) -> str:
+    """The verdict of a certificate row: PASS, or FAIL with the failed rules, and the waiver."""
+    text = "PASS" if row.status.passed else "FAIL (" + ", ".join(row.failed) + ")"
+    if row.convergence is Status.WAIVED:
+        text += f"; convergence waived ({convergence_note(row, rules)})"
+    elif row.convergence is Status.NOT_JUDGED:
+        text += f"; convergence not judged ({convergence_note(row, rules)})"
+    return text
+
+
+def error_ci(bias: float, low: float, high: float) -> str:
+    """``+0.075 [-0.03, +0.18]``: an error with its interval."""
+    return f"{num(bias, '+.3g')} [{num(low, '+.3g')}, {num(high, '+.3g')}]"
+
+
+def rung_verdict(rung: Rung) -> str:
+    """The verdict of a ladder rung, naming what decided it."""
+    if rung.status is Status.WITHIN:
+        return "within tolerance"
+    parts = [what for what, status in (("error", rung.accuracy), ("RMSE", rung.spread))
+             if status is rung.status]
+    if rung.last.failures:
+        parts.append(f"{rung.last.failures} runs failed")
+    if rung.status is Status.BORDERLINE:
+        return ("borderline: the " + " and ".join(parts)
+                + (" intervals straddle their allowances" if len(parts) > 1
+                   else " interval straddles its allowance"))
+    return "outside tolerance (" + ", ".join(parts) + ")"
+
+
+def _values(rungs: Sequence[Rung]) -> str:
+    name, unit = divergence_label(rungs[0].divergence), unit_label(rungs[0].divergence)
+    return f"{name} = " + ", ".join(f"{r.truth:g}" for r in rungs) + (f" {unit}" if unit else "")
+
+
+def _detail(rung: Rung) -> str:
+    return (f"mean {num(rung.last.mean, '.3g')} for {rung.truth:g}: error "
+            f"{error_ci(rung.last.bias, rung.last.bias_low, rung.last.bias_high)} against "
+            f"±{rung.tolerance:.3g}, RMSE {num(rung.last.rmse, '.3g')} "
+            f"[{num(rung.rmse_low, '.3g')}, {num(rung.rmse_high, '.3g')}] against "
+            f"{rung.allowed_rmse:.3g} allowed")
+
+
+def split_ladder(rungs: Sequence[Rung]) -> tuple[list[Rung], list[Rung], Rung | None, list[Rung]]:
+    """Split rungs (ascending truth) into within, borderline, the breaking point and early ones.
+
+    The breaking point is the first rung of the trailing run of *outside* rungs (every larger
+    rung is outside too), None when the top rung is not outside; an outside rung below a rung
+    that is not is an early failure, reported on its own so that a non-monotone ladder is not
+    hidden.
+    """
+    tail = len(rungs)
+    while tail > 0 and rungs[tail - 1].status is Status.OUTSIDE:
+        tail -= 1
+    within = [r for r in rungs if r.status is Status.WITHIN]
+    borderline = [r for r in rungs if r.status is Status.BORDERLINE]
+    early = [r for r in rungs[:tail] if r.status is Status.OUTSIDE]
+    return within, borderline, (rungs[tail] if tail < len(rungs) else None), early
+
+
+def ladder_sentence(rungs: Sequence[Rung]) -> str:
+    """Say at which rungs the estimator is within tolerance, borderline, and where it breaks."""
+    within, borderline, broken, early = split_ladder(rungs)
+    where = f"On the ladder at n = {rungs[0].n}"
+    if not within and not borderline:
+        return (f"{where} it is outside tolerance on every rung ({_values(rungs)}; at the "
+                f"smallest: {_detail(rungs[0])}).")
+    said = []
+    if within:
+        said.append((within[0].truth, f"within tolerance at {_values(within)}"))
+    if borderline:
+        said.append((borderline[0].truth,
+                     f"borderline at {_values(borderline)} ({_detail(borderline[0])}: an "
+                     "interval straddles its allowance, so these runs cannot tell; more seeds "
+                     "would)"))
+    text = f"{where} it is " + "; ".join(words for _, words in sorted(said))
+    if broken is not None:
+        text += f" and breaks at {_values([broken])} ({_detail(broken)})"
+    elif rungs[-1].status is Status.WITHIN:
+        text += " (the top of the ladder)"
+    if early:
+        text += f"; it is also outside tolerance at {_values(early)} ({_detail(early[0])})"
+    return text + "."
+
+
+def ladder_short(rungs: Sequence[Rung]) -> str:
+    """The ladder in a table cell: within at ..., borderline at ..., breaks at ...."""
+    name = divergence_label(rungs[0].divergence)
+    within, borderline, broken, early = split_ladder(rungs)
+    if not within and not borderline:
+        return f"ladder: outside tolerance from {name} {rungs[0].truth:g} on"
+    said = []
+    if within:
+        said.append((within[0].truth, "within tolerance at"
+                     + "".join(f" {r.truth:g}," for r in within)))
+    if borderline:
+        said.append((borderline[0].truth, "borderline at"
+                     + "".join(f" {r.truth:g}," for r in borderline)))
+    if broken is not None:
+        said.append((broken.truth, f"breaks at {broken.truth:g}"))
+    text = f"ladder ({name}): " + " ".join(words for _, words in sorted(said)).rstrip(",")
+    if early:
+        text += " (outside at " + ", ".join(f"{r.truth:g}" for r in early) + ")"
+    return text
+
+
+def _rate_phrase(row: Row) -> str:
+    rate = row.rate
+    if rate.fit is Fit.NONE:
+        return f"no rate on {row.scenario}"
+    if rate.fit is Fit.POOR:
+        return (f"no power law on {row.scenario} ({speed(rate)}; the fitted slope "
+                f"{rate.slope:+.2f} describes no trend)")
+    return f"n^{rate.slope:.2f} ± {rate.se:.2f} on {row.scenario} ({speed(rate)})"
+
+
+def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
+    """Answer, per estimator: does it converge, how fast, and where does it break.
+
+    Returns
+    -------
+    list of (str, str)
+        ``(estimator, plain-text paragraph)``, in the order the estimators first appear.
+    """
+    out = []
+    for label in summary.estimators:
+        mine = [r for r in summary.rows if r.estimator == label]
+        parts = []
+        if mine:
+            failed = [r for r in mine if not r.status.passed]
+            verdict = f"PASS on {len(mine) - len(failed)} of {len(mine)} scenarios"
+            for status, words in ((Status.WAIVED, "waived"), (Status.NOT_JUDGED, "not judged")):
+                notes = [f"{r.scenario}: {convergence_note(r, rules)}"
+                         for r in mine if r.convergence is status]
+                if notes:
+                    verdict += f"; convergence {words} ({'; '.join(notes)})"
+            if failed:
+                verdict += "; fails on " + "; ".join(
+                    f"{r.scenario} ({', '.join(r.failed)}: error {num(r.last.bias, '+.3g')}, "
+                    f"RMSE {num(r.last.rmse, '.3g')} at n = {r.n})" for r in failed)
+            parts.append(verdict + ".")
+            parts.append("RMSE falls like " + ", ".join(_rate_phrase(r) for r in mine) + ".")
+        rungs = summary.rungs_of(label)
+        if rungs:
+            parts.append(ladder_sentence(rungs))
+        out.append((label, " ".join(parts)))
+    return out
+
+
+def headline(summary: Summary) -> str:
+    """The one-sentence result of the certificate summary."""
+    rows = summary.rows
+    passed = sum(r.status.passed for r in rows)
+    top = max((r.n for r in rows), default=0)
+    judged = " judged" if any(r.convergence is Status.NOT_JUDGED for r in rows) else ""
+    text = (f"{passed} of {len(rows)} estimator-scenario pairs pass every certificate "
+            f"rule{judged} (sizes up to n = {top})")
+    waived = sum(r.status is Status.WAIVED for r in rows)
+    if waived:
+        text += (f"; {waived} of them with convergence waived (RMSE already below the precision "
+                 "floor)")
+    if judged:
+        text += "; convergence not judged where the design is too noisy"
+    return text + "."

@@ -1,0 +1,254 @@
+"""Running a report preset, and its ``results.json``: the one record a report is drawn from.
+
+:func:`run_preset` runs every sweep of a preset and its ladder through
+:func:`divergence_verify.verify.sweep` (so runs are cached and an interrupted report resumes);
+:class:`ReportData` holds the result with its environment, and is written as strict JSON under
+the suite's JSON policy (:mod:`divergence_verify.verify.jsonio`). :func:`load_results` reads it
+back, so ``report --from results.json`` redraws a report without running anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from divergence_verify.verify import jsonio
+from divergence_verify.verify.cache import Cache, library_versions
+from divergence_verify.verify.certificates import Rules
+from divergence_verify.verify.options import device_name, resolve_device, torch_threads
+from divergence_verify.verify.report.presets import Entry, Preset
+from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
+
+FORMAT = "divergence-verify report"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows: the preset, the environment and every sweep.
+
+    Attributes
+    ----------
+    preset : Preset
+        What was run (with any ``--sizes`` / ``--seeds`` override applied).
+    created : str
+        ISO 8601 time (UTC) at which the run finished.
+    wall_seconds : float
+        Wall time of the whole run (cached runs cost nothing, so a resumed run is faster).
+    device, device_name : str
+        Where the neural critics ran.
+    versions : dict
+        :func:`verify.cache.library_versions`.
+    rules : Rules
+        The certificate rules the verdicts use.
+    sweeps, ladder : list of SweepResult
+        The sweeps of ``preset.entries`` and of ``preset.ladder`` on the ladder scenarios.
+    cached_runs : int or None
+        How many of the runs were read from the cache (computed by an earlier invocation);
+        None in results written before this was recorded.
+    """
+
+    preset: Preset
+    created: str
+    wall_seconds: float
+    device: str
+    device_name: str
+    versions: dict[str, str]
+    rules: Rules
+    sweeps: list[SweepResult]
+    ladder: list[SweepResult]
+    cached_runs: int | None = None
+
+    @property
+    def runs(self) -> int:
+        """Every run of the report (sweeps and ladder)."""
+        return sum(len(r.records) for r in [*self.sweeps, *self.ladder])
+
+    @property
+    def compute_seconds(self) -> float:
+        """Sum of the run times: what the report costs from scratch, wherever runs came from."""
+        return sum(rec.seconds for r in [*self.sweeps, *self.ladder] for rec in r.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form under the suite's policy (``"inf"``/``"-inf"``, ``null`` for NaN)."""
+        return jsonio.encode({
+            "format": FORMAT, "format_version": FORMAT_VERSION,
+            "preset": asdict(self.preset), "created": self.created,
+            "wall_seconds": self.wall_seconds, "device": self.device,
+            "device_name": self.device_name, "versions": self.versions,
+            "rules": asdict(self.rules),
+            "sweeps": [r.to_dict() for r in self.sweeps],
+            "ladder": [r.to_dict() for r in self.ladder],
+            "cached_runs": self.cached_runs,
+        })
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportData:
+        """Rebuild from :meth:`to_dict` output.
+
+        Raises
+        ------
+        ValueError
+            If ``data`` is not a report's ``results.json``.
+        """
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"not a report results.json (no \"format\": \"{FORMAT}\" field)")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"results.json has format_version {data.get('format_version')!r}; "
+                             f"this version reads {FORMAT_VERSION}")
+        try:
+            p = data["preset"]
+            preset = Preset(
+                p["name"], p["description"], tuple(p["sizes"]), int(p["seeds"]),
+                tuple(_entry(e) for e in p["entries"]), tuple(_entry(e) for e in p["ladder"]))
+            rules = Rules(**{k: jsonio.decode_float(v) for k, v in data["rules"].items()})
+            return cls(
+                preset=preset, created=data["created"],
+                wall_seconds=jsonio.decode_float(data["wall_seconds"]),
+                device=data["device"], device_name=data["device_name"],
+                versions=data["versions"], rules=rules,
+                sweeps=[SweepResult.from_dict(r) for r in data["sweeps"]],
+                ladder=[SweepResult.from_dict(r) for r in data["ladder"]],
+                cached_runs=data.get("cached_runs"))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed results.json: {type(exc).__name__}: {exc}") from None
+
+
+def _entry(data: dict[str, Any]) -> Entry:
+    return Entry(data["kind"], data["divergence"], tuple(data["scenarios"]),
+                 dict(data["settings"]))
+
+
+def load_results(path: str | os.PathLike[str]) -> ReportData:
+    """Read a report's ``results.json``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If it is not valid strict JSON or not a report's results.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no results file {str(path)!r}")
+    try:
+        data = jsonio.read_json(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    return ReportData.from_dict(data)
+
+
+def with_overrides(
+    preset: Preset, sizes: Sequence[int] | None = None, seeds: int | None = None
+) -> Preset:
+    """Return ``preset`` with its sizes and/or seed count replaced.
+
+    Raises
+    ------
+    ValueError
+        For a seed count below 1 or a size below 2.
+    """
+    if sizes:
+        chosen = tuple(sorted({int(n) for n in sizes}))
+        if chosen[0] < 2:
+            raise ValueError(f"--sizes must be integers >= 2, got {list(sizes)}")
+        preset = dataclasses.replace(preset, sizes=chosen)
+    if seeds is not None:
+        if seeds < 1:
+            raise ValueError(f"--seeds must be a positive count, got {seeds}")
+        preset = dataclasses.replace(preset, seeds=int(seeds))
+    return preset
+
+
+def run_preset(
+    preset: Preset,
+    *,
+    device: str = "auto",
+    cache: Cache | str | None = None,
+    progress: Progress | None = None,
+) -> ReportData:
+    """Run every sweep of ``preset`` and the ladder.
+
+    Parameters
+    ----------
+    preset : Preset
+        What to run.
+    device : {"auto", "cpu", "cuda"}
+        Device of the neural estimators (classical ones run on the CPU); the thread policy is
+        :func:`verify.options.torch_threads`.
+    cache : Cache or path, optional
+        Finished runs are read from and written to it (so an interrupted report resumes).
+    progress : callable, optional
+        ``progress(done, total, label)`` over all the runs of the report.
+
+    Returns
+    -------
+    ReportData
+    """
+    dev = resolve_device(device)
+    counted = _CountingCache(Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache) \
+        if cache is not None else None
+    start = time.perf_counter()
+    top = max(preset.sizes)
+    jobs = [(e, s, preset.sizes, False) for e in preset.entries for s in e.scenarios]
+    jobs += [(e, s, (top,), True) for e in preset.ladder for s in e.scenarios]
+    total = sum(len(sizes) for _, _, sizes, _ in jobs) * preset.seeds
+    offset = 0
+
+    def overall(done: int, _total: int, label: str) -> None:
+        if progress is not None:
+            progress(offset + done, total, label)
+
+    sweeps: list[SweepResult] = []
+    ladder: list[SweepResult] = []
+    built: dict[tuple[str, str, str], Any] = {}
+    with torch_threads(dev):
+        for entry, scenario, sizes, on_ladder in jobs:
+            key = (entry.kind, entry.divergence, json.dumps(entry.settings, sort_keys=True))
+            if key not in built:
+                built[key] = _make(entry, dev)
+            result = sweep(built[key], scenario, entry.divergence, sizes, preset.seeds,
+                           cache=counted, progress=overall)
+            (ladder if on_ladder else sweeps).append(result)
+            offset += len(sizes) * preset.seeds
+        name = device_name(dev)
+    return ReportData(
+        preset=preset, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        wall_seconds=time.perf_counter() - start, device=dev, device_name=name,
+        versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder,
+        cached_runs=counted.hits if counted is not None else 0)
+
+
+class _CountingCache(Cache):
+    """A view of a cache that counts the records found in it (the runs not recomputed)."""
+
+    def __init__(self, inner: Cache) -> None:
+        super().__init__(inner.root)
+        self.inner = inner
+        self.hits = 0
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        record = self.inner.get(key)
+        # A stored failure is recomputed by the sweep, not reused: it is not a hit.
+        self.hits += record is not None and record.get("error") is None
+        return record
+
+    def put(self, key: str, record: dict[str, Any]) -> None:
+        self.inner.put(key, record)
+
+
+def _make(entry: Entry, device: str) -> Any:
+    from divergence_verify import estimators
+
+    kind = estimators.ESTIMATORS.get(entry.kind)
+    neural = kind is not None and kind.neural  # an unknown kind: make_estimator says so
+    settings = {"device": device, **entry.settings} if neural else dict(entry.settings)
+    return estimators.make_estimator(entry.kind, divergence=entry.divergence, **settings)

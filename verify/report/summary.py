@@ -1,0 +1,337 @@
+"""The evidence of a report, built once from its results: rows, rungs, rates and status values.
+
+Every verdict a report shows (tables, prose, the summary grid, the ladder figure) is read from
+the objects built here, never from formatted text. Three kinds of judgement:
+
+* **Certificate rows** (:class:`Row`): the certificate rules' own verdicts
+  (:func:`verify.certificates.judge`); the report only says how the convergence rule was
+  decided: judged on the slope, *waived* (the RMSE at the largest n is below the precision floor
+  ``floor_fraction·tol``) or *not judged* (the design's predicted slope standard error exceeds
+  ``max_slope_se``; the verdict then rests on the other rules).
+* **Rates** (:class:`Rate`): the fitted log-log slope of RMSE against n, its one standard error
+  (the design's predicted one, :func:`verify.certificates.predicted_slope_se`), and whether a
+  power law describes the points at all: with ``k`` runs at a size, log RMSE has a predicted
+  standard error of about ``1/sqrt(2k)``; the fit's residuals in those units give
+  ``chi2 = sum (residual_i / se_i)^2`` on ``m - 2`` degrees of freedom for ``m`` sizes, and a
+  p-value below :data:`FIT_LEVEL` is a *poor fit*: no speed is claimed from its slope.
+* **Ladder rungs** (:class:`Rung`): one size, so no convergence rule; the bias and the RMSE are
+  compared with their allowances through their 95% intervals. *Within* when the whole interval
+  is inside the allowance, *outside* when the whole interval is beyond it, *borderline* when it
+  straddles the allowance's edge (the runs cannot tell; more seeds would).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from divergence_verify.verify.certificates import RuleResult, Rules, judge, predicted_slope_se
+from divergence_verify.verify.stats import SizeStats
+from divergence_verify.verify.sweeps import SweepResult
+
+FIT_LEVEL = 0.01
+"""Level of the power-law goodness-of-fit test: a p-value below it is a poor fit."""
+
+
+class Status(Enum):
+    """A verdict shown in the report; ``value`` is also its CSS class and grid colour key."""
+
+    PASS = "pass"
+    """Every certificate rule passed, convergence judged on the slope."""
+    WAIVED = "waived"
+    """Every rule passed; convergence waived: the RMSE is below the precision floor."""
+    NOT_JUDGED = "not-judged"
+    """Every rule judged passed; convergence not judged: the design is too noisy for a slope."""
+    FAIL = "fail"
+    """A certificate rule failed."""
+    MIXED = "mixed"
+    """Some of an estimator's scenarios pass, some fail (the at-a-glance table)."""
+    WITHIN = "within"
+    """Ladder: the 95% intervals lie inside the allowances."""
+    BORDERLINE = "borderline"
+    """Ladder: an interval straddles an allowance's edge; the runs cannot tell."""
+    OUTSIDE = "outside"
+    """Ladder: an interval lies wholly beyond an allowance (or runs failed)."""
+
+    @property
+    def label(self) -> str:
+        """The words shown for this status."""
+        return _LABELS[self]
+
+    @property
+    def passed(self) -> bool:
+        """Whether the status counts as a pass (of the rules judged)."""
+        return self in (Status.PASS, Status.WAIVED, Status.NOT_JUDGED, Status.WITHIN)
+
+
+_LABELS = {
+    Status.PASS: "PASS", Status.WAIVED: "PASS, convergence waived",
+    Status.NOT_JUDGED: "PASS, convergence not judged", Status.FAIL: "FAIL",
+    Status.MIXED: "some pass", Status.WITHIN: "within tolerance",
+    Status.BORDERLINE: "borderline", Status.OUTSIDE: "outside tolerance",
+}
+
+
+class Fit(Enum):
+    """How well a power law describes the RMSE points (see the module docstring)."""
+
+    GOOD = "good"
+    """The chi-square test does not reject a straight line in log-log."""
+    POOR = "poor"
+    """Rejected at :data:`FIT_LEVEL`: no speed is claimed from the slope."""
+    UNTESTED = "untested"
+    """Two sizes: a line always fits, nothing is left to test it."""
+    NONE = "none"
+    """No slope: fewer than two sizes with a positive RMSE."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The log-log slope of RMSE against n, its standard error and its goodness of fit.
+
+    Attributes
+    ----------
+    slope, intercept : float
+        Least-squares line ``log RMSE = intercept + slope · log n``.
+    se : float
+        The design's predicted standard error of the slope
+        (:func:`verify.certificates.predicted_slope_se` with the fewest runs of any size).
+    chi2 : float
+        ``sum (residual_i · sqrt(2 k_i))^2``: residuals in units of log RMSE's predicted SE.
+    dof : int
+        Degrees of freedom of ``chi2``: sizes minus two.
+    p_value : float
+        ``P(chi2_dof > chi2)``; NaN when ``dof`` is 0.
+    fit : Fit
+        The verdict of the test.
+    """
+
+    slope: float
+    intercept: float
+    se: float
+    chi2: float
+    dof: int
+    p_value: float
+    fit: Fit
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What was run, and its statistics at the size judged (the largest, or the rung's only n).
+
+    Attributes
+    ----------
+    estimator, divergence, scenario : str
+        What was run.
+    truth : float
+        The exact value.
+    last : SizeStats
+        Mean, bias with its interval, RMSE and time at that size.
+    tolerance : float
+        ``atol + rtol·|truth|``.
+    """
+
+    estimator: str
+    divergence: str
+    scenario: str
+    truth: float
+    last: SizeStats
+    tolerance: float
+
+    @property
+    def n(self) -> int:
+        """The sample size judged."""
+        return self.last.n
+
+
+@dataclass(frozen=True)
+class Row(Judged):
+    """One (estimator, scenario) line of the certificate summary, at the largest n.
+
+    Attributes (beyond :class:`Judged`'s)
+    -------------------------------------
+    rate : Rate
+        The RMSE slope and its fit.
+    failures : int
+        Runs that raised or returned a non-finite value (over all sizes).
+    rules : tuple of RuleResult
+        :func:`verify.certificates.judge`'s verdicts, without convergence when not judged.
+    convergence : Status
+        PASS or FAIL (judged on the slope), WAIVED or NOT_JUDGED.
+    status : Status
+        FAIL when a judged rule failed, otherwise ``convergence`` read as the row's pass kind.
+    """
+
+    rate: Rate
+    failures: int
+    rules: tuple[RuleResult, ...]
+    convergence: Status
+    status: Status
+
+    @property
+    def failed(self) -> list[str]:
+        """Names of the judged rules that failed."""
+        return [r.rule for r in self.rules if not r.passed]
+
+
+@dataclass(frozen=True)
+class Rung(Judged):
+    """One estimator on one rung of the ladder (a single n), judged through its intervals.
+
+    Attributes (beyond :class:`Judged`'s)
+    -------------------------------------
+    allowed_rmse : float
+        The RMSE allowance ``spread_factor·tol`` (the bias allowance is ``±tolerance``).
+    rmse_low, rmse_high : float
+        95% interval of the RMSE (:func:`rmse_interval`).
+    accuracy, spread : Status
+        WITHIN, BORDERLINE or OUTSIDE for the bias and for the RMSE.
+    status : Status
+        OUTSIDE if runs failed or either is outside, else BORDERLINE if either is, else WITHIN.
+    """
+
+    allowed_rmse: float
+    rmse_low: float
+    rmse_high: float
+    accuracy: Status
+    spread: Status
+    status: Status
+
+
+def rate_of(result: SweepResult) -> Rate:
+    """Fit the RMSE slope of ``result`` and test whether a power law describes it."""
+    from scipy import stats  # only when a report is built
+
+    rows = [s for s in result.per_size() if math.isfinite(s.rmse) and s.rmse > 0]
+    fit = result.rate()
+    se = design_slope_se(result)
+    if not math.isfinite(fit.slope):
+        return Rate(math.nan, math.nan, se, math.nan, 0, math.nan, Fit.NONE)
+    chi2 = sum(((math.log(s.rmse) - fit.intercept - fit.slope * math.log(s.n))
+                * math.sqrt(2 * s.runs)) ** 2 for s in rows)
+    dof = len(rows) - 2
+    if dof == 0:
+        return Rate(fit.slope, fit.intercept, se, chi2, 0, math.nan, Fit.UNTESTED)
+    p = float(stats.chi2.sf(chi2, dof))
+    return Rate(fit.slope, fit.intercept, se, chi2, dof, p,
+                Fit.POOR if p < FIT_LEVEL else Fit.GOOD)
+
+
+def design_slope_se(result: SweepResult) -> float:
+    """Predicted standard error of the RMSE slope for the sizes and seeds ``result`` ran.
+
+    :func:`verify.certificates.predicted_slope_se` with the fewest seeds any size had; infinite
+    for a single size (a ladder rung).
+    """
+    sizes = result.sizes
+    if len(sizes) < 2:
+        return math.inf
+    seeds = min(len({r.seed for r in result.records if r.n == n}) for n in sizes)
+    return predicted_slope_se(sizes, seeds)
+
+
+def summarize(result: SweepResult, rules: Rules) -> Row:
+    """Judge ``result`` with ``rules`` and return its certificate summary at the largest n."""
+    per_size = result.per_size(rules.confidence)
+    last = per_size[-1]
+    tol = rules.tolerance(result.truth.value)
+    rate = rate_of(result)
+    verdicts = tuple(judge(result, rules))
+    # The same condition as judge's waiver, computed here as a value rather than read back
+    # from the rule's text.
+    if last.rmse <= rules.floor_fraction * tol:
+        convergence = Status.WAIVED
+    elif rate.se > rules.max_slope_se:
+        convergence = Status.NOT_JUDGED
+        verdicts = tuple(r for r in verdicts if r.rule != "convergence")
+    else:
+        convergence = Status.PASS if all(
+            r.passed for r in verdicts if r.rule == "convergence") else Status.FAIL
+    if not all(r.passed for r in verdicts):
+        status = Status.FAIL
+    else:
+        status = convergence
+    return Row(result.estimator, result.divergence, result.scenario, result.truth.value, last,
+               tol, rate, sum(s.failures for s in per_size), verdicts, convergence, status)
+
+
+def rmse_interval(rmse: float, runs: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Return the ``confidence`` interval of the RMSE from ``runs`` errors.
+
+    With errors normal around zero, ``runs · rmse² / MSE`` is chi-square with ``runs`` degrees of
+    freedom, so ``MSE`` lies in ``[runs·rmse²/q_high, runs·rmse²/q_low]``; the square roots bound
+    the RMSE. (A bias makes the errors non-central; the interval is then approximate.)
+    """
+    from scipy import stats
+
+    if runs < 1 or not math.isfinite(rmse):
+        return math.nan, math.nan
+    q_low, q_high = stats.chi2.ppf([(1 - confidence) / 2, (1 + confidence) / 2], runs)
+    return rmse * math.sqrt(runs / q_high), rmse * math.sqrt(runs / q_low)
+
+
+def against(low: float, high: float, limit_low: float, limit_high: float) -> Status:
+    """Place the interval ``[low, high]`` against the allowance ``[limit_low, limit_high]``.
+
+    WITHIN when it lies inside, OUTSIDE when it lies wholly beyond one edge, BORDERLINE when it
+    straddles an edge; an interval with a NaN end (too few runs) is BORDERLINE.
+    """
+    if math.isnan(low) or math.isnan(high):
+        return Status.BORDERLINE
+    if high < limit_low or low > limit_high:
+        return Status.OUTSIDE
+    if limit_low <= low and high <= limit_high:
+        return Status.WITHIN
+    return Status.BORDERLINE
+
+
+def rung_of(result: SweepResult, rules: Rules) -> Rung:
+    """Judge one ladder sweep (a single n) through the intervals of its bias and RMSE."""
+    last = result.per_size(rules.confidence)[-1]
+    tol = rules.tolerance(result.truth.value)
+    allowed = rules.spread_factor * tol
+    rmse_low, rmse_high = rmse_interval(last.rmse, last.runs, rules.confidence)
+    accuracy = against(last.bias_low, last.bias_high, -tol, tol)
+    spread = against(rmse_low, rmse_high, 0.0, allowed)
+    if last.failures or Status.OUTSIDE in (accuracy, spread):
+        status = Status.OUTSIDE
+    elif Status.BORDERLINE in (accuracy, spread):
+        status = Status.BORDERLINE
+    else:
+        status = Status.WITHIN
+    return Rung(result.estimator, result.divergence, result.scenario, result.truth.value, last,
+                tol, allowed, rmse_low, rmse_high, accuracy, spread, status)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every verdict of a report, built once from its results.
+
+    Attributes
+    ----------
+    rows : list of Row
+        The certificate summary, one per sweep.
+    rungs : list of Rung
+        The ladder, one per (estimator, rung), in the order run.
+    """
+
+    rows: list[Row]
+    rungs: list[Rung]
+
+    @property
+    def estimators(self) -> list[str]:
+        """Estimator names in the order they first appear (sweeps, then ladder)."""
+        return list(dict.fromkeys([r.estimator for r in self.rows]
+                                  + [r.estimator for r in self.rungs]))
+
+    def rungs_of(self, estimator: str) -> list[Rung]:
+        """The ladder rungs of ``estimator``, by ascending truth."""
+        return sorted((r for r in self.rungs if r.estimator == estimator), key=lambda r: r.truth)
+
+
+def build_summary(sweeps: Sequence[SweepResult], ladder: Sequence[SweepResult],
+                  rules: Rules) -> Summary:
+    """Judge every sweep and every ladder rung of a report."""
+    return Summary([summarize(r, rules) for r in sweeps], [rung_of(r, rules) for r in ladder])

@@ -1,4 +1,17 @@
-"""Estimators of divergences from samples: neural critics (torch) and classical baselines."""
+"""Estimators of divergences from samples: neural critics (torch) and classical baselines.
+
+Importing this package loads neither torch nor scipy nor POT: the kinds are declared as data
+(:mod:`estimators.kinds`), so :data:`ESTIMATORS` and :func:`list_estimators` need none of their
+modules, and a kind's module (with torch or scipy) is imported when it is first built
+(:func:`make_estimator`). The names re-exported here come from light modules; the estimator
+modules themselves (``estimators.knn``, ``estimators.variational``, ...) load on first access
+(PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from divergence_verify.estimators.base import (
     BaseEstimator,
@@ -9,6 +22,15 @@ from divergence_verify.estimators.base import (
     check_sample,
     check_samples,
 )
+from divergence_verify.estimators.devices import resolve_device
+from divergence_verify.estimators.hooks import (
+    device_of,
+    is_builtin,
+    sample_device_of,
+    unwrap_estimator,
+    with_seed,
+)
+from divergence_verify.estimators.kinds import EstimatorKind
 from divergence_verify.estimators.registry import (
     ESTIMATORS,
     list_estimators,
@@ -16,26 +38,36 @@ from divergence_verify.estimators.registry import (
     register_estimator,
 )
 
-# Importing the modules registers their kinds.
-from divergence_verify.estimators import (  # noqa: F401  isort: skip
-    classifier,
-    empirical_w1,
-    knn,
-    plugin,
-    variational,
-    wasserstein_critic,
-)
-
 __all__ = [
     "ESTIMATORS",
     "BaseEstimator",
     "CallableEstimator",
     "Estimator",
+    "EstimatorKind",
     "TrainingDivergedError",
     "as_estimator",
     "check_sample",
     "check_samples",
+    "device_of",
+    "is_builtin",
     "list_estimators",
     "make_estimator",
     "register_estimator",
+    "resolve_device",
+    "sample_device_of",
+    "unwrap_estimator",
+    "with_seed",
 ]
+
+# Modules that torch or scipy come with: reachable as attributes, imported on first access.
+_LAZY_SUBMODULES = frozenset({
+    "classifier", "critic", "empirical_w1", "knn", "neural", "plugin", "training",
+    "variational", "wasserstein_critic",
+})
+
+
+def __getattr__(name: str) -> Any:
+    """Import a heavy submodule on first access (PEP 562)."""
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

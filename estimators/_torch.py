@@ -1,38 +1,20 @@
-"""Torch plumbing shared by the neural estimators: device choice, one-time transfer, seeding."""
+"""Torch plumbing shared by the neural estimators: one-time transfer to the device, seeding.
+
+The device rule itself is :func:`estimators.devices.resolve_device` (also importable from here,
+as it was before it moved there).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from divergence_verify.estimators.devices import resolve_device
+
+__all__ = ["DTYPE", "device_generator", "host_generator", "resolve_device", "to_device"]
+
 DTYPE = torch.float32
 """Dtype of every critic and of the data on the device (float32: the device's native width)."""
-
-
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """Return the torch device named by ``device``.
-
-    Parameters
-    ----------
-    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device
-        ``"auto"`` takes CUDA when ``torch.cuda.is_available()``, else the CPU.
-
-    Raises
-    ------
-    ValueError
-        If CUDA is asked for but not available, or the name is not a torch device.
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"unknown device {device!r}: expected 'auto', 'cpu' or 'cuda'") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but CUDA is not available")
-    if resolved.type not in ("cpu", "cuda"):
-        raise ValueError(f"device {device!r} is not supported: expected 'auto', 'cpu' or 'cuda'")
-    return resolved
 
 
 def to_device(x: np.ndarray, device: torch.device) -> torch.Tensor:

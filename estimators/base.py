@@ -23,7 +23,24 @@ class TrainingDivergedError(RuntimeError):
 
 @runtime_checkable
 class Estimator(Protocol):
-    """What the suite needs from an estimator."""
+    """What the suite needs from an estimator.
+
+    Required: ``name``, ``divergence`` and ``estimate(x_p, x_q) -> float``. Optional methods the
+    suite uses when an estimator has them (:class:`BaseEstimator` has them all):
+
+    ``estimate_many(x_p, x_q, seeds=...) -> array``
+        E estimates from stacked samples ``[E, n, d]``, one per seed (a sweep's batched runs).
+    ``config() -> dict``
+        Every setting that changes the estimates (part of the sweep cache's key).
+    ``device_type() -> str``
+        The device type it computes on, ``"cpu"`` or ``"cuda"`` (recorded with a sweep);
+        without it, the estimator's ``device`` attribute, else ``"cpu"``.
+    ``sample_device() -> str | None``
+        The device type on which it wants its samples as float32 torch tensors, or ``None``
+        (the default) for float64 numpy arrays on the host. A sweep makes the samples there.
+
+    :mod:`estimators.hooks` reads these with their defaults for any estimator object.
+    """
 
     name: str
     divergence: str
@@ -133,6 +150,18 @@ class BaseEstimator:
             value = getattr(self, field.name)
             cfg[field.name] = list(value) if isinstance(value, tuple) else value
         return cfg
+
+    def device_type(self) -> str:
+        """Return the type of the device the estimator computes on: ``"cpu"`` unless overridden."""
+        return "cpu"
+
+    def sample_device(self) -> str | None:
+        """Return the device type (``"cpu"`` or ``"cuda"``) for samples as torch tensors.
+
+        ``None`` (this default) asks for float64 numpy arrays on the host. Part of the estimator
+        protocol (:class:`Estimator`): a neural estimator training on a GPU returns ``"cuda"``.
+        """
+        return None
 
     def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
         """Return the estimate of the divergence between the laws of ``x_p`` and ``x_q``."""

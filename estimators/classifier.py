@@ -45,8 +45,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from divergence_verify.estimators.base import BaseEstimator, TrainingDivergedError
-from divergence_verify.estimators.registry import register_estimator
-from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.reference.fdivergences import get_divergence
 
 
 def _features(x: np.ndarray, kind: str) -> np.ndarray:
@@ -95,11 +94,6 @@ def _fit_logistic(design: np.ndarray, labels: np.ndarray, l2: float, max_iter: i
     return result.x
 
 
-@register_estimator(
-    "classifier",
-    "logistic-regression density ratio (linear or quadratic features) plugged into f",
-    divergences=tuple(DIVERGENCES),
-)
 @dataclasses.dataclass
 class ClassifierEstimator(BaseEstimator):
     r"""Density ratio from a logistic regression between the samples, plugged into :math:`D_f`.

@@ -25,7 +25,6 @@ import dataclasses
 import numpy as np
 
 from divergence_verify.estimators.base import BaseEstimator
-from divergence_verify.estimators.registry import register_estimator
 from divergence_verify.reference.wasserstein import wasserstein1
 
 
@@ -36,11 +35,6 @@ def _subsample(x: np.ndarray, max_points: int | None, rng: np.random.Generator) 
     return x[rng.choice(x.shape[0], size=max_points, replace=False)]
 
 
-@register_estimator(
-    "empirical_w1",
-    "exact W1 between the empirical measures (network-simplex LP; CDF formula in 1-D)",
-    divergences=("w1",),
-)
 @dataclasses.dataclass
 class EmpiricalW1Estimator(BaseEstimator):
     """Exact optimal-transport cost between the two samples with uniform weights.

@@ -55,7 +55,6 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
 from divergence_verify.estimators.base import BaseEstimator
-from divergence_verify.estimators.registry import register_estimator
 
 # hellinger = 2 - 2 I_{1/2} and chi2 = I_2 - 1: name -> (alpha, offset, scale) of offset + scale*I.
 _ALPHA_FORMS: dict[str, tuple[float, float, float]] = {
@@ -132,11 +131,6 @@ def _alpha_integral(x_p: np.ndarray, x_q: np.ndarray, k: int, l_cross: int, alph
     return float(np.mean(np.exp(beta * log_ratio + log_b)))
 
 
-@register_estimator(
-    "knn",
-    "k-nearest-neighbour distances (Wang-Kulkarni-Verdú 2009 for KL; Póczos-Schneider 2011)",
-    divergences=KNN_DIVERGENCES,
-)
 @dataclasses.dataclass
 class KNNEstimator(BaseEstimator):
     r"""kNN-distance estimator of KL, reverse KL, Jeffreys, squared Hellinger and Pearson χ².

@@ -16,12 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from divergence_verify.estimators._torch import (
-    device_generator,
-    host_generator,
-    resolve_device,
-    to_device,
-)
+from divergence_verify.estimators._torch import device_generator, host_generator, to_device
 from divergence_verify.estimators.base import (
     ArrayLike,
     BaseEstimator,
@@ -29,6 +24,7 @@ from divergence_verify.estimators.base import (
     check_batched_samples,
 )
 from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.devices import resolve_device
 from divergence_verify.estimators.training import Objective, ProgressFn, TrainConfig, train_critics
 
 
@@ -181,6 +177,20 @@ class NeuralEstimator(BaseEstimator):
         if not 0 < self.holdout < 1:
             raise ValueError(f"holdout must lie in (0, 1), got {self.holdout}")
         resolve_device(self.device)
+
+    def device_type(self) -> str:
+        """Return the type of the device the critics train on (``device`` resolved)."""
+        return resolve_device(self.device).type
+
+    def sample_device(self) -> str | None:
+        """Return ``"cuda"`` when training on a GPU, ``None`` on the CPU.
+
+        On a GPU the samples are best made there, as float32 tensors, so that they never cross
+        the bus. On the CPU the estimator takes float64 numpy arrays and casts them itself, so
+        that CPU estimates are exactly those computed from numpy samples.
+        """
+        device = self.device_type()
+        return None if device == "cpu" else device
 
     def config(self) -> dict[str, Any]:
         """Return the configuration, with ``estimate_on`` saying which data the estimate uses."""

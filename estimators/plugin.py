@@ -49,8 +49,7 @@ import dataclasses
 import numpy as np
 
 from divergence_verify.estimators.base import BaseEstimator
-from divergence_verify.estimators.registry import register_estimator
-from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.reference.fdivergences import get_divergence
 
 _BIAS_CORRECTED = ("kl", "reverse_kl", "jeffreys")
 
@@ -62,11 +61,6 @@ def _kl_plugin_bias(p_hat: np.ndarray, q_hat: np.ndarray, n: int, m: int) -> flo
     return (k_p - 1) / (2 * n) + (float(np.sum(p_hat[seen] / q_hat[seen])) - 1.0) / (2 * m)
 
 
-@register_estimator(
-    "plugin",
-    "plug-in of empirical frequencies for discrete samples (optional smoothing or Miller-Madow)",
-    divergences=tuple(DIVERGENCES),
-)
 @dataclasses.dataclass
 class PluginEstimator(BaseEstimator):
     r"""Plug-in estimate :math:`\sum_j \hat q_j f(\hat p_j/\hat q_j)` for categorical samples.

@@ -1,55 +1,88 @@
-"""The registry of estimator kinds: ``make_estimator(kind, divergence=..., **config)``."""
+"""The registry of estimator kinds: ``make_estimator(kind, divergence=..., **config)``.
+
+The built-in kinds are declared in :mod:`estimators.kinds` (their modules load on first use);
+third-party code adds its own with the :func:`register_estimator` decorator. Both end up as
+:class:`~estimators.kinds.EstimatorKind` entries of the one :data:`ESTIMATORS` dictionary.
+"""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.kinds import BUILTIN_KINDS, EstimatorKind
 
+__all__ = [
+    "ESTIMATORS",
+    "EstimatorKind",
+    "list_estimators",
+    "make_estimator",
+    "register_estimator",
+]
 
-@dataclass(frozen=True)
-class EstimatorKind:
-    """A registered estimator kind.
+F = TypeVar("F", bound=Callable[..., Any])
 
-    Attributes
-    ----------
-    kind : str
-        Registry key, as passed to :func:`make_estimator`.
-    description : str
-        One line for listings.
-    divergences : tuple of str
-        Quantities it can estimate.
-    factory : callable
-        Called with ``divergence=...`` and the configuration keywords.
-    neural : bool
-        Whether it trains a torch critic (and accepts ``device``).
-    """
-
-    kind: str
-    description: str
-    divergences: tuple[str, ...]
-    factory: Callable[..., BaseEstimator]
-    neural: bool = False
-
-
-ESTIMATORS: dict[str, EstimatorKind] = {}
+ESTIMATORS: dict[str, EstimatorKind] = {entry.kind: entry for entry in BUILTIN_KINDS}
 """Every registered estimator kind, by key."""
 
 
 def register_estimator(
     kind: str, description: str, divergences: tuple[str, ...], neural: bool = False
-) -> Callable[[Callable[..., BaseEstimator]], Callable[..., BaseEstimator]]:
-    """Class decorator that adds an estimator factory to :data:`ESTIMATORS` under ``kind``."""
+) -> Callable[[F], F]:
+    """Class decorator that adds an estimator factory to :data:`ESTIMATORS` under ``kind``.
 
-    def decorate(factory: Callable[..., BaseEstimator]) -> Callable[..., BaseEstimator]:
+    Raises
+    ------
+    ValueError
+        If ``kind`` is already registered (built-in kinds included).
+    """
+
+    def decorate(factory: F) -> F:
         if kind in ESTIMATORS:
             raise ValueError(f"estimator kind {kind!r} is already registered")
         ESTIMATORS[kind] = EstimatorKind(kind, description, tuple(divergences), factory, neural)
         return factory
 
     return decorate
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def _check_settings(kind: str, factory: Callable[..., Any], config: dict[str, Any]) -> None:
+    """Raise ValueError if ``factory`` cannot take ``divergence`` and these settings.
+
+    Only the binding of the keywords to the factory's signature is checked here; whatever the
+    factory itself raises while building (a TypeError from a bug in it included) propagates.
+    """
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no introspectable signature: the call itself will tell
+        return
+    try:
+        signature.bind(**config)
+    except TypeError as exc:
+        params = signature.parameters
+        settings = [n for n, p in params.items()
+                    if n != "divergence" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        unknown = [] if takes_any else [k for k in config if k not in params]
+        missing = [n for n, p in params.items()
+                   if n not in config and p.default is p.empty
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        if unknown:
+            problem = f"unknown setting{'s' if len(unknown) > 1 else ''} {_names(unknown)}"
+        elif missing:
+            problem = f"missing setting{'s' if len(missing) > 1 else ''} {_names(missing)}"
+        else:
+            problem = str(exc)
+        raise ValueError(
+            f"bad configuration for estimator {kind!r}: {problem}; its settings are: "
+            f"{', '.join(settings) or '(none)'}"
+        ) from None
 
 
 def make_estimator(kind: str, divergence: str = "kl", **config: Any) -> BaseEstimator:
@@ -67,7 +100,8 @@ def make_estimator(kind: str, divergence: str = "kl", **config: Any) -> BaseEsti
     Raises
     ------
     ValueError
-        For an unknown kind, an unsupported divergence or an unknown setting.
+        For an unknown kind, an unsupported divergence, an unknown setting or a missing one
+        (the message lists the kind's settings), and for values the estimator rejects.
     """
     if kind not in ESTIMATORS:
         known = ", ".join(sorted(ESTIMATORS))
@@ -78,10 +112,10 @@ def make_estimator(kind: str, divergence: str = "kl", **config: Any) -> BaseEsti
             f"estimator {kind!r} does not estimate {divergence!r}; "
             f"it supports: {', '.join(entry.divergences)}"
         )
-    try:
-        return entry.factory(divergence=divergence, **config)
-    except TypeError as exc:
-        raise ValueError(f"bad configuration for estimator {kind!r}: {exc}") from None
+    factory = entry.factory
+    config = {"divergence": divergence, **config}
+    _check_settings(kind, factory, config)
+    return factory(**config)
 
 
 def list_estimators() -> dict[str, str]:

@@ -16,9 +16,8 @@ import torch
 
 from divergence_verify.estimators.critic import BatchedMLP
 from divergence_verify.estimators.neural import NeuralEstimator
-from divergence_verify.estimators.registry import register_estimator
 from divergence_verify.estimators.training import critic_outputs
-from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+from divergence_verify.reference.fdivergences import FDivergence, get_divergence
 
 AUTO_OUTPUT_BOUND = 40.0
 r"""Default smooth clamp of the critic's raw output :math:`V` where the table has exponential
@@ -196,12 +195,6 @@ def _require_kl(estimator: NeuralEstimator) -> None:
         )
 
 
-@register_estimator(
-    "fgan",
-    "f-GAN variational bound with a neural critic (any table f-divergence; DV bound for KL)",
-    tuple(DIVERGENCES),
-    neural=True,
-)
 @dataclasses.dataclass
 class FGANEstimator(NeuralEstimator):
     r"""f-GAN estimator: :math:`\sup_T \mathbb{E}_P[T] - \mathbb{E}_Q[f^*(T)]` with a neural critic.
@@ -309,12 +302,6 @@ class FGANEstimator(NeuralEstimator):
         return critic, FGANObjective(get_divergence(self.divergence))
 
 
-@register_estimator(
-    "dv",
-    "Donsker-Varadhan (MINE) bound of KL with a neural critic, optional moving-average gradient",
-    ("kl",),
-    neural=True,
-)
 @dataclasses.dataclass
 class DVEstimator(NeuralEstimator):
     r"""Donsker-Varadhan (MINE) estimator of KL, :math:`\sup_T E_P[T] - \log E_Q[e^T]`.
@@ -365,12 +352,6 @@ class DVEstimator(NeuralEstimator):
         return self._critic(generators, dim, output_bound=bound), DVObjective(self.ma_rate)
 
 
-@register_estimator(
-    "nwj",
-    "Nguyen-Wainwright-Jordan bound of KL, E_P[T] - E_Q[exp(T - 1)], with a neural critic",
-    ("kl",),
-    neural=True,
-)
 @dataclasses.dataclass
 class NWJEstimator(NeuralEstimator):
     r"""NWJ estimator of KL: :math:`\sup_T \mathbb{E}_P[T] - \mathbb{E}_Q[e^{T-1}]`.

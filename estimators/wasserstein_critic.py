@@ -14,7 +14,6 @@ import torch
 
 from divergence_verify.estimators.critic import BatchedMLP
 from divergence_verify.estimators.neural import NeuralEstimator
-from divergence_verify.estimators.registry import register_estimator
 from divergence_verify.estimators.training import critic_outputs
 
 LIPSCHITZ_METHODS = ("gp", "spectral", "clip")
@@ -82,12 +81,6 @@ class W1Objective:
         """Keep members ``index`` (stateless: nothing to do)."""
 
 
-@register_estimator(
-    "w1_critic",
-    "Wasserstein-1 by a Kantorovich-Rubinstein neural critic (gradient penalty / SN / clipping)",
-    ("w1",),
-    neural=True,
-)
 @dataclasses.dataclass
 class W1CriticEstimator(NeuralEstimator):
     r"""Wasserstein-1 estimator: :math:`\sup_{\|f\|_L\le1} \mathbb{E}_P[f]-\mathbb{E}_Q[f]`.

@@ -3,39 +3,50 @@ r"""Exact reference values: f-divergences, variational objectives, optimal criti
 Everything here is float64 numpy/scipy/POT and imports neither ``estimators`` nor ``verify``.
 Conventions: natural logarithms (nats); :math:`D_f(P\|Q) = E_Q[f(p/q)]` with ``f(1) = 0``;
 JS = ½KL(P||M) + ½KL(Q||M) <= log 2; TV = ½∫|p - q| <= 1; ``hellinger`` is ∫(√p - √q)² <= 2.
+
+The names below load their module on first use (PEP 562), so importing this package loads
+neither scipy nor POT: they come with the first quadrature, W1 or scipy-backed density.
 """
 
-from divergence_verify.reference import gaussian as _gaussian  # noqa: F401  (registers the Gaussian closed forms)
-from divergence_verify.reference.discrete import (
-    check_probability_vector,
-    discrete_divergence,
-    optimal_critic,
-    variational_objective,
-)
-from divergence_verify.reference.dispatch import (
-    ExactValue,
-    divergence,
-    exact_divergence,
-    register_divergence,
-)
-from divergence_verify.reference.distributions import (
-    Categorical,
-    Distribution,
-    Gaussian,
-    GaussianMixture,
-)
-from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
-from divergence_verify.reference.quadrature import quadrature_divergence, wasserstein1_quadrature
-from divergence_verify.reference.wasserstein import (
-    W1Dual,
-    wasserstein1,
-    wasserstein1_1d,
-    wasserstein1_dual,
-    wasserstein1_translation,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Public name -> the module (under this package) that defines it.
+_EXPORTS = {
+    "check_probability_vector": "discrete",
+    "discrete_divergence": "discrete",
+    "optimal_critic": "discrete",
+    "variational_objective": "discrete",
+    # register_divergence from dispatch, which registers the built-in methods first: a user's
+    # registration for the same pair of types then replaces the built-in one, as it always did.
+    "ExactValue": "dispatch",
+    "divergence": "dispatch",
+    "exact_divergence": "dispatch",
+    "register_divergence": "dispatch",
+    "Categorical": "distributions",
+    "Distribution": "distributions",
+    "Gaussian": "distributions",
+    "GaussianMixture": "distributions",
+    "DIVERGENCES": "fdivergences",
+    "FDivergence": "fdivergences",
+    "get_divergence": "fdivergences",
+    "quadrature_divergence": "quadrature",
+    "wasserstein1_quadrature": "quadrature",
+    "W1": "quantities",
+    "quantity_label": "quantities",
+    "quantity_names": "quantities",
+    "W1Dual": "wasserstein",
+    "wasserstein1": "wasserstein",
+    "wasserstein1_1d": "wasserstein",
+    "wasserstein1_dual": "wasserstein",
+    "wasserstein1_translation": "wasserstein",
+}
 
 __all__ = [
     "DIVERGENCES",
+    "W1",
     "Categorical",
     "Distribution",
     "ExactValue",
@@ -50,6 +61,8 @@ __all__ = [
     "get_divergence",
     "optimal_critic",
     "quadrature_divergence",
+    "quantity_label",
+    "quantity_names",
     "register_divergence",
     "variational_objective",
     "wasserstein1",
@@ -58,3 +71,58 @@ __all__ = [
     "wasserstein1_quadrature",
     "wasserstein1_translation",
 ]
+
+# Submodules reachable as attributes of the package without an import statement, as when this
+# package imported them all.
+_SUBMODULES = frozenset({
+    "discrete", "dispatch", "distributions", "exact", "fdivergences", "gaussian", "quadrature",
+    "quantities", "wasserstein",
+})
+
+if TYPE_CHECKING:
+    from divergence_verify.reference.discrete import (
+        check_probability_vector,
+        discrete_divergence,
+        optimal_critic,
+        variational_objective,
+    )
+    from divergence_verify.reference.dispatch import (
+        ExactValue,
+        divergence,
+        exact_divergence,
+        register_divergence,
+    )
+    from divergence_verify.reference.distributions import (
+        Categorical,
+        Distribution,
+        Gaussian,
+        GaussianMixture,
+    )
+    from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+    from divergence_verify.reference.quadrature import (
+        quadrature_divergence,
+        wasserstein1_quadrature,
+    )
+    from divergence_verify.reference.quantities import W1, quantity_label, quantity_names
+    from divergence_verify.reference.wasserstein import (
+        W1Dual,
+        wasserstein1,
+        wasserstein1_1d,
+        wasserstein1_dual,
+        wasserstein1_translation,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module of a public name, or a submodule, on first use (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -21,12 +21,6 @@ def namespace(*arrays: Array) -> Any:
     return array_api_compat.array_namespace(*arrays)
 
 
-def asarray_like(value: float, like: Array) -> Array:
-    """Return the scalar ``value`` as an array with the dtype and device of ``like``."""
-    xp = namespace(like)
-    return xp.asarray(value, dtype=like.dtype, device=array_api_compat.device(like))
-
-
 def xlogy(x: Array, y: Array) -> Array:
     """Return ``x * log(y)`` with the convention ``0 * log(y) = 0`` for every ``y`` (also 0)."""
     xp = namespace(x, y)

@@ -1,85 +1,48 @@
 """Type-dispatched exact divergences between distribution objects, and the public ``divergence``.
 
 Exact methods are registered per (divergence name, type of P, type of Q) with
-:func:`register_divergence`, in the style of ``torch.distributions.kl.register_kl``; lookup picks
-the most specific registered pair along both types' MROs. A method may decline a pair (return
-``None``, e.g. a closed form that needs equal covariances); then one-dimensional pairs fall back
-to adaptive quadrature, and any other pair raises :class:`NotImplementedError` naming it. No
-Monte Carlo value is ever returned.
+:func:`register_divergence` (the registry lives in :mod:`reference.exact`), in the style of
+``torch.distributions.kl.register_kl``; lookup picks the most specific registered pair along both
+types' MROs. A method may decline a pair (return ``None``, e.g. a closed form that needs equal
+covariances); then one-dimensional pairs fall back to adaptive quadrature, and any other pair
+raises :class:`NotImplementedError` naming it. No Monte Carlo value is ever returned. Importing
+this module registers the built-in methods: the Gaussian closed forms and the categorical one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+# The Gaussian closed forms register themselves with the registry when imported: importing them
+# here makes every public entry point (this module, ``reference.divergence``) see them.
+from divergence_verify.reference import gaussian as _gaussian  # noqa: F401
 from divergence_verify.reference.discrete import discrete_divergence
 from divergence_verify.reference.distributions import Categorical, Distribution
-from divergence_verify.reference.fdivergences import DIVERGENCES, get_divergence
+from divergence_verify.reference.exact import (
+    ExactMethod,
+    ExactValue,
+    closed_form,
+    lookup,
+    register_divergence,
+)
+from divergence_verify.reference.fdivergences import get_divergence
+from divergence_verify.reference.quadrature import quadrature_divergence
 
-
-@dataclass(frozen=True)
-class ExactValue:
-    """An exact reference value with its numerical error bound and the method that produced it.
-
-    Attributes
-    ----------
-    value : float
-        The divergence in nats (``inf`` where infinite).
-    error : float
-        Bound on the absolute numerical error: rounding for closed forms, the quadrature's
-        estimate for integrals.
-    method : str
-        ``"closed form"``, ``"discrete"``, ``"quadrature"``, ...
-    """
-
-    value: float
-    error: float
-    method: str
-
-
-ExactMethod = Callable[[str, Any, Any], "ExactValue | None"]
-_REGISTRY: dict[tuple[str, type, type], ExactMethod] = {}
+__all__ = [
+    "QUADRATURE_MAX_RELATIVE_ERROR",
+    "ExactMethod",
+    "ExactValue",
+    "closed_form",
+    "divergence",
+    "exact_divergence",
+    "register_divergence",
+]
 
 QUADRATURE_MAX_RELATIVE_ERROR = 1e-7
 """``divergence`` raises if the error estimate exceeds this fraction of the value (plus 1e-12)."""
-
-
-def register_divergence(
-    names: str | tuple[str, ...], type_p: type, type_q: type
-) -> Callable[[ExactMethod], ExactMethod]:
-    """Register an exact method ``fn(name, P, Q) -> ExactValue | None`` for a pair of types.
-
-    Parameters
-    ----------
-    names : str or tuple of str
-        Divergence names the method handles (``"*"`` for every name in the table).
-    type_p, type_q : type
-        Subclasses of :class:`reference.distributions.Distribution`.
-    """
-    keys = tuple(DIVERGENCES) if names == "*" else ((names,) if isinstance(names, str) else names)
-    for key in keys:
-        get_divergence(key)
-
-    def decorate(fn: ExactMethod) -> ExactMethod:
-        for key in keys:
-            _REGISTRY[(key, type_p, type_q)] = fn
-        return fn
-
-    return decorate
-
-
-def _lookup(name: str, type_p: type, type_q: type) -> ExactMethod | None:
-    matches = [
-        (type_p.__mro__.index(tp), type_q.__mro__.index(tq), fn)
-        for (key, tp, tq), fn in _REGISTRY.items()
-        if key == name and issubclass(type_p, tp) and issubclass(type_q, tq)
-    ]
-    return min(matches, key=lambda m: (m[0], m[1]))[2] if matches else None
 
 
 def exact_divergence(name: str, p: Distribution, q: Distribution) -> ExactValue:
@@ -100,13 +63,11 @@ def exact_divergence(name: str, p: Distribution, q: Distribution) -> ExactValue:
             raise TypeError(f"{label} must be a reference Distribution, got {type(dist).__name__}")
     if p.dim != q.dim:
         raise ValueError(f"P and Q must have the same dimension, got {p.dim} and {q.dim}")
-    method = _lookup(name, type(p), type(q))
+    method = lookup(name, type(p), type(q))
     result = method(name, p, q) if method is not None else None
     if result is not None:
         return result
     if p.dim == 1 and hasattr(p, "breakpoints") and hasattr(q, "breakpoints"):
-        from divergence_verify.reference.quadrature import quadrature_divergence
-
         return quadrature_divergence(name, p, q)
     raise NotImplementedError(
         f"no exact method for {name!r} between {type(p).__name__} (d={p.dim}) and "
@@ -151,13 +112,6 @@ def divergence(name: str, p: Any, q: Any) -> float:
             )
         return result.value
     return discrete_divergence(name, p, q)
-
-
-def closed_form(value: float) -> ExactValue:
-    """Wrap a closed-form float64 value: its error is a few ulp of the value."""
-    error = 0.0 if math.isinf(value) else 64 * math.ulp(abs(value) + 1.0)
-    return ExactValue(float(value), error, "closed form")
-
 
 
 @register_divergence("*", Categorical, Categorical)

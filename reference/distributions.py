@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
 
 from divergence_verify.reference.discrete import check_probability_vector
 
@@ -153,6 +152,8 @@ class Gaussian(Distribution):
     def cdf(self, x: Any) -> np.ndarray:
         """Return the cumulative distribution function at ``x`` (one-dimensional only)."""
         _require_1d(self, "cdf")
+        from scipy import stats  # here: constructing distributions loads no scipy
+
         return stats.norm.cdf(np.asarray(x, dtype=np.float64), self.mean[0], self.std)
 
     @property
@@ -213,6 +214,8 @@ class GaussianMixture(Distribution):
 
     def log_prob(self, x: Any) -> np.ndarray:
         r"""Return :math:`\log\sum_k w_k N(x; \mu_k, \Sigma_k)` by log-sum-exp."""
+        from scipy import special  # here: constructing distributions loads no scipy
+
         logs = np.stack([c.log_prob(x) for c in self.components])
         with np.errstate(divide="ignore"):  # a zero weight is log 0 = -inf, the right value
             log_w = np.log(self.weights)[:, None]

@@ -57,7 +57,12 @@ class FDivergence:
     name : str
         Registry key (``"kl"``, ``"js"``, ...).
     title : str
-        Human-readable name.
+        Human-readable name with its formula, for listings.
+    label : str
+        Short display name for tables and figure axes (``"KL"``, ``"χ²"``, ...).
+    unit : str
+        Unit of its values: ``"nats"`` for the logarithmic ones, ``""`` for those without a
+        logarithm (TV, chi², squared Hellinger: ratios of masses, unitless).
     f : callable
         Generator :math:`f(u)`, :math:`u \ge 0`, convex with :math:`f(1) = 0`.
     conjugate : callable
@@ -106,6 +111,8 @@ class FDivergence:
 
     name: str
     title: str
+    label: str
+    unit: str
     f: ArrayFn
     conjugate: ArrayFn
     f_prime_of_log: ArrayFn
@@ -163,6 +170,8 @@ def _kl_conjugate(t: Array) -> Array:
 KL = FDivergence(
     name="kl",
     title="Kullback-Leibler KL(P||Q)",
+    label="KL",
+    unit="nats",
     f=lambda u: xlogy(u, u),
     conjugate=_kl_conjugate,
     f_prime_of_log=lambda s: 1.0 + s,
@@ -191,6 +200,8 @@ def _rkl_conjugate(t: Array) -> Array:
 REVERSE_KL = FDivergence(
     name="reverse_kl",
     title="reverse Kullback-Leibler KL(Q||P)",
+    label="reverse KL",
+    unit="nats",
     f=lambda u: -namespace(u).log(u),
     conjugate=_rkl_conjugate,
     # -1/u = -e^{-s}: overflows to -inf for s < -709.78, where |T*| exceeds the float64 range.
@@ -259,6 +270,8 @@ def _js_log_perspective(lp: Array, lq: Array) -> Array:
 JS = FDivergence(
     name="js",
     title="Jensen-Shannon ½KL(P||M)+½KL(Q||M)",
+    label="JS",
+    unit="nats",
     # ½[u log u - (u+1) log((u+1)/2)] = ½[f_gan(u) - (1 - u) log 2]: the same stable form.
     f=lambda u: 0.5 * (_gan_f(u) - LOG4 + (u + 1.0) * LOG2),
     conjugate=_js_conjugate,
@@ -295,6 +308,8 @@ def _tv_conjugate(t: Array) -> Array:
 TV = FDivergence(
     name="tv",
     title="total variation ½∫|p-q|",
+    label="TV",
+    unit="",
     f=lambda u: 0.5 * namespace(u).abs(u - 1.0),
     conjugate=_tv_conjugate,
     # Subgradient: at u = 1 any value in [-½, ½] is optimal; sign gives 0 there.
@@ -336,6 +351,8 @@ def _chi2_perspective(p: Array, q: Array) -> Array:
 CHI2 = FDivergence(
     name="chi2",
     title="Pearson chi-squared ∫(p-q)²/q",
+    label="χ²",
+    unit="",
     f=lambda u: (u - 1.0) ** 2,
     conjugate=_chi2_conjugate,
     f_prime_of_log=lambda s: 2.0 * namespace(s).expm1(s),  # 2(u - 1)
@@ -366,6 +383,8 @@ def _hellinger_conjugate(t: Array) -> Array:
 HELLINGER = FDivergence(
     name="hellinger",
     title="squared Hellinger ∫(√p-√q)²",
+    label="squared Hellinger",
+    unit="",
     f=lambda u: (namespace(u).sqrt(u) - 1.0) ** 2,
     conjugate=_hellinger_conjugate,
     f_prime_of_log=lambda s: -namespace(s).expm1(-0.5 * s),  # 1 - 1/sqrt(u), exact near u = 1
@@ -414,6 +433,8 @@ def _jeffreys_conjugate(t: Array) -> Array:
 JEFFREYS = FDivergence(
     name="jeffreys",
     title="Jeffreys KL(P||Q)+KL(Q||P)",
+    label="Jeffreys",
+    unit="nats",
     f=lambda u: (u - 1.0) * namespace(u).log(u),
     conjugate=_jeffreys_conjugate,
     # log u + 1 - 1/u = s - expm1(-s); overflows to -inf like reverse KL's for s < -709.78.
@@ -452,6 +473,8 @@ def _gan_log_perspective(lp: Array, lq: Array) -> Array:
 GAN = FDivergence(
     name="gan",
     title="GAN divergence (2 JS; f-GAN's up to the constant log 4)",
+    label="GAN",
+    unit="nats",
     f=_gan_f,
     conjugate=_gan_conjugate,
     f_prime_of_log=lambda s: -softplus(-s),  # -log(1 + 1/u): finite for every finite s

@@ -15,11 +15,12 @@ import pytest
 import torch
 from scipy.stats import norm
 
-import divergence_verify.estimators.variational
-import divergence_verify.estimators.wasserstein_critic  # noqa: F401  (registers "w1_critic")
-from divergence_verify.estimators._torch import resolve_device
-from divergence_verify.estimators.base import TrainingDivergedError
-from divergence_verify.estimators.registry import ESTIMATORS, make_estimator
+from divergence_verify.estimators import (
+    ESTIMATORS,
+    TrainingDivergedError,
+    make_estimator,
+    resolve_device,
+)
 from divergence_verify.reference import Gaussian, wasserstein1_quadrature
 from divergence_verify.reference.fdivergences import DIVERGENCES
 from divergence_verify.verify.scenarios import get_scenario

@@ -19,7 +19,7 @@ from divergence_verify.verify.report.names import divergence_label
 from divergence_verify.verify.report.outputs import OutputFolder, check_name, report_folder
 from divergence_verify.verify.report.page import FigureRef, build_page, grid_cells
 from divergence_verify.verify.report.presets import PRESETS
-from divergence_verify.verify.report.prose import num, slope_text, verdict_text
+from divergence_verify.verify.report.prose import fit_text, num, slope_text, verdict_text
 from divergence_verify.verify.report.render import render_html, render_markdown
 from divergence_verify.verify.report.run import ReportData, load_results, run_preset, with_overrides
 from divergence_verify.verify.report.summary import Summary, build_summary
@@ -165,8 +165,8 @@ def _print_summary(data: ReportData, summary: Summary) -> None:
     print(headline(summary))
     for row in summary.rows:
         print(f"  {row.estimator:<18} {row.scenario:<20} error {num(row.last.bias, '+.3g'):>9} "
-              f"RMSE {num(row.last.rmse, '.3g'):>8} slope {slope_text(row.rate):>13}  "
-              f"{verdict_text(row, data.rules)}")
+              f"RMSE {num(row.last.rmse, '.3g'):>8} slope {slope_text(row.rate):>13} "
+              f"fit {fit_text(row.rate)}  {verdict_text(row, data.rules)}")
     ladder_only = Summary([], summary.rungs)
     for label, text in findings(ladder_only, data.rules):
         print(f"  {label}: {text}")

@@ -1,21 +1,21 @@
-"""Display names and units of the quantities a report shows (KL in nats, TV unitless, W1 ...).
+"""Display names and units of the quantities a report shows, read from the f-divergence table.
 
-Read from the f-divergence table (:func:`divergence_verify.reference.quantity_label`, which
-covers ``"w1"`` too) when the reference layer provides it; the table below is the fallback for
-names it does not know.
+:func:`divergence_verify.reference.quantity_label` gives ``(label, unit)`` for every table
+divergence and for ``"w1"``; a user's quantity the table does not know is shown by its name,
+without a unit.
 """
 
 from __future__ import annotations
 
-_FALLBACK = {"kl": ("KL", "nats"), "reverse_kl": ("reverse KL", "nats"),
-             "jeffreys": ("Jeffreys", "nats"), "js": ("JS", "nats"), "gan": ("GAN", "nats"),
-             "tv": ("TV", ""), "chi2": ("χ²", ""), "hellinger": ("squared Hellinger", ""),
-             "w1": ("W1", "distance")}
-
 
 def quantity_label(name: str) -> tuple[str, str]:
     """Return ``(display name, unit)`` of ``name``; the unit is "" for unitless quantities."""
-    return _FALLBACK.get(name, (name, ""))
+    from divergence_verify.reference import quantity_label as from_table
+
+    try:
+        return from_table(name)
+    except ValueError:  # not in the table: a report of a user's own quantity still draws
+        return name, ""
 
 
 def divergence_label(name: str) -> str:

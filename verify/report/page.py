@@ -200,12 +200,14 @@ def _summary_table(summary: Summary, data: ReportData) -> Table:
     rows = [[Cell(r.estimator, left=True), Cell(r.scenario, left=True), Cell(prose.num(r.truth)),
              Cell(str(r.n)), Cell(prose.num(r.last.mean)),
              Cell(prose.error_ci(r.last.bias, r.last.bias_low, r.last.bias_high)),
+             Cell(f"±{r.tolerance:.3g}"), Cell(r.error_ci.label, r.error_ci),
              Cell(prose.num(r.last.rmse, ".3g")), Cell(prose.slope_text(r.rate)),
              Cell(prose.fit_text(r.rate), Fit.POOR if r.rate.fit is Fit.POOR else None),
              Cell(prose.num(r.last.median_seconds, ".3g")),
              Cell(prose.verdict_text(r, data.rules), r.status)] for r in summary.rows]
-    return Table(("estimator", "scenario", "truth", "n", "mean", "error [95% CI]", "RMSE",
-                  "slope ± SE", "power-law fit", "s/run", "verdict"), rows)
+    return Table(("estimator", "scenario", "truth", "n", "mean", "error [95% CI]", "tolerance",
+                  "CI against tolerance", "RMSE", "slope ± SE", "power-law fit", "s/run",
+                  "verdict"), rows)
 
 
 def _ladder_table(summary: Summary) -> Table:
@@ -270,7 +272,10 @@ def how_to_read(data: ReportData) -> list[tuple[str, str]]:
                         f"waived (blue): the RMSE is below the precision floor "
                         f"{r.floor_fraction:g}·tolerance, where the slope rule does not apply. "
                         "PASS, convergence not judged (yellow): the design's slope SE exceeds "
-                        f"{r.max_slope_se:g}. FAIL (red): the failed rules are named."),
+                        f"{r.max_slope_se:g}. FAIL (red): the failed rules are named. The "
+                        "column 'CI against tolerance' places the error's 95% interval against "
+                        "±tolerance as the ladder does (within, borderline, outside): the "
+                        "evidence behind the accuracy verdict, which judges the mean error."),
         ("Ladder", "the KL estimators on 2-D Gaussians of growing KL at one n, judged through "
                    "95% intervals: of the error (Student-t) against ±tolerance and of the RMSE "
                    "(chi-square with k degrees of freedom, exact for normal errors) against "

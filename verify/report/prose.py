@@ -139,9 +139,9 @@ def ladder_sentence(rungs: Sequence[Rung]) -> str:
         said.append((within[0].truth, f"within tolerance at {_values(within)}"))
     if borderline:
         said.append((borderline[0].truth,
-                     f"borderline at {_values(borderline)} ({_detail(borderline[0])}: an "
-                     "interval straddles its allowance, so these runs cannot tell; more seeds "
-                     "would)"))
+                     f"borderline at {_values(borderline)} ("
+                     + "; ".join(_detail(r) for r in borderline) + ": an interval straddles "
+                     "its allowance, so these runs cannot tell; more seeds would)"))
     text = f"{where} it is " + "; ".join(words for _, words in sorted(said))
     if broken is not None:
         text += f" and breaks at {_values([broken])} ({_detail(broken)})"
@@ -173,14 +173,22 @@ def ladder_short(rungs: Sequence[Rung]) -> str:
     return text
 
 
-def _rate_phrase(row: Row) -> str:
-    rate = row.rate
-    if rate.fit is Fit.NONE:
-        return f"no rate on {row.scenario}"
-    if rate.fit is Fit.POOR:
-        return (f"no power law on {row.scenario} ({speed(rate)}; the fitted slope "
-                f"{rate.slope:+.2f} describes no trend)")
-    return f"n^{rate.slope:.2f} ± {rate.se:.2f} on {row.scenario} ({speed(rate)})"
+def rates_sentence(rows: Sequence[Row]) -> str:
+    """How the RMSE falls on each scenario; a poor fit claims no rate, and says why."""
+    said = []
+    fitted = [r for r in rows if r.rate.fit in (Fit.GOOD, Fit.UNTESTED)]
+    if fitted:
+        said.append("RMSE falls like " + ", ".join(
+            f"n^{r.rate.slope:.2f} ± {r.rate.se:.2f} on {r.scenario} ({speed(r.rate)})"
+            for r in fitted) + ".")
+    for r in rows:
+        if r.rate.fit is Fit.POOR:
+            said.append(f"On {r.scenario} a power law does not describe the RMSE points "
+                        f"(χ² = {r.rate.chi2:.3g} on {r.rate.dof} df, p = {r.rate.p_value:.2g}): "
+                        f"the fitted slope {r.rate.slope:+.2f} claims no rate.")
+        elif r.rate.fit is Fit.NONE:
+            said.append(f"No rate on {r.scenario} (fewer than two sizes with an RMSE).")
+    return " ".join(said)
 
 
 def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
@@ -208,7 +216,7 @@ def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
                     f"{r.scenario} ({', '.join(r.failed)}: error {num(r.last.bias, '+.3g')}, "
                     f"RMSE {num(r.last.rmse, '.3g')} at n = {r.n})" for r in failed)
             parts.append(verdict + ".")
-            parts.append("RMSE falls like " + ", ".join(_rate_phrase(r) for r in mine) + ".")
+            parts.append(rates_sentence(mine))
         rungs = summary.rungs_of(label)
         if rungs:
             parts.append(ladder_sentence(rungs))

@@ -162,6 +162,10 @@ class Row(Judged):
         PASS or FAIL (judged on the slope), WAIVED or NOT_JUDGED.
     status : Status
         FAIL when a judged rule failed, otherwise ``convergence`` read as the row's pass kind.
+    error_ci : Status
+        The error's 95% interval against ``±tolerance`` (:func:`against`): WITHIN, BORDERLINE
+        or OUTSIDE. Evidence shown beside the verdict; the accuracy rule itself judges the
+        mean error.
     """
 
     rate: Rate
@@ -169,6 +173,7 @@ class Row(Judged):
     rules: tuple[RuleResult, ...]
     convergence: Status
     status: Status
+    error_ci: Status
 
     @property
     def failed(self) -> list[str]:
@@ -254,7 +259,8 @@ def summarize(result: SweepResult, rules: Rules) -> Row:
     else:
         status = convergence
     return Row(result.estimator, result.divergence, result.scenario, result.truth.value, last,
-               tol, rate, sum(s.failures for s in per_size), verdicts, convergence, status)
+               tol, rate, sum(s.failures for s in per_size), verdicts, convergence, status,
+               against(last.bias_low, last.bias_high, -tol, tol))
 
 
 def rmse_interval(rmse: float, runs: int, confidence: float = 0.95) -> tuple[float, float]:

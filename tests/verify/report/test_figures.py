@@ -174,3 +174,14 @@ def test_log_ticks_cover_the_axis(low: float, high: float) -> None:
     points = [math.log10(low), *(math.log10(t) for t in ticks), math.log10(high)]
     assert max(b - a for a, b in itertools.pairwise(points)) <= 0.4 * span
     assert math.log10(high / ticks[-1]) <= span / 3  # a label in the top third
+
+
+def test_names_and_units_come_from_the_divergence_table() -> None:
+    from divergence_verify.reference import get_divergence
+    from divergence_verify.verify.report.names import axis_label, quantity_label
+
+    kl = get_divergence("kl")
+    assert quantity_label("kl") == (kl.label, kl.unit)
+    assert quantity_label("w1") == ("W1", "distance")
+    assert axis_label("RMSE", "tv", "log scale") == "RMSE (log scale)"  # TV has no unit
+    assert quantity_label("my_quantity") == ("my_quantity", "")

@@ -3,14 +3,16 @@
 Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``. Exit codes: 0 success (or
 certified), 1 not certified, 2 bad usage or input (or any other error), 130 interrupted, 141
 stdout closed early. Errors are one line on stderr; ``--debug`` shows the traceback.
+
+This is the only module that uses argparse; the options the running commands share are data in
+:mod:`~divergence_verify.verify.options`. Building the parser imports nothing heavy (no numpy,
+torch, POT, scipy or matplotlib, not the estimators or the reference layer), so ``--help`` is
+quick: each command imports what it needs when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib
-import json
 import math
 import os
 import sys
@@ -19,174 +21,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
+from divergence_verify.verify import options
+from divergence_verify.verify.design import (
+    DEFAULT_SCENARIOS,
+    DEFAULT_SEEDS,
+    DEFAULT_SIZES,
+    W1,
+    Rules,
+)
+from divergence_verify.verify.resolve import (
+    UsageError,
+    cwd_on_path,
+    describe_exception,
+    one_line,
+    parse_settings,
+    resolve_estimator,
+)
 
-from divergence_verify import estimators, reference
-from divergence_verify.verify.cache import Cache
-from divergence_verify.verify.certificates import DEFAULT_SEEDS, DEFAULT_SIZES, Rules, certify
-from divergence_verify.verify.jsonio import write_json_atomic
-from divergence_verify.verify.options import DEFAULT_CACHE
-from divergence_verify.verify.progress import ProgressBar
-from divergence_verify.verify.scenarios import DEFAULT_SCENARIOS, SCENARIOS, W1, get_scenario
-from divergence_verify.verify.sweeps import sweep
-
-__all__ = ["DEFAULT_CACHE", "UsageError", "build_parser", "main", "resolve_estimator"]
-
-
-class UsageError(Exception):
-    """Bad usage or input: reported on one line, exit status 2."""
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def _parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
-        out[key.strip()] = _parse_value(value)
-    return out
-
-
-def _one_line(text: object) -> str:
-    """Return ``text`` on one line (exception messages may span several)."""
-    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
-
-
-def _describe_exception(exc: BaseException) -> str:
-    """``Type: message`` on one line; a SyntaxError with its file and line."""
-    if isinstance(exc, SyntaxError):
-        return f"{type(exc).__name__}: {exc.msg} ({exc.filename}, line {exc.lineno})"
-    return f"{type(exc).__name__}: {_one_line(exc)}" if str(exc) else type(exc).__name__
-
-
-def _settings_text(settings: dict[str, Any]) -> str:
-    return " ".join(f"--set {k}={json.dumps(v)}" for k, v in settings.items())
-
-
-def resolve_estimator(spec: str, divergence: str, device: str, settings: dict[str, Any]) -> Any:
-    """Return an estimator from a registry kind or a ``module:attr`` reference.
-
-    Parameters
-    ----------
-    spec : str
-        A key of :data:`estimators.ESTIMATORS`, or ``module:attr`` naming a callable
-        ``(x_p, x_q) -> float``, an object with ``estimate``, or a class (built with
-        ``settings``).
-    divergence : str
-        The quantity to estimate.
-    device : str
-        Device of a built-in neural estimator (``auto``, ``cpu`` or ``cuda``).
-    settings : dict
-        The ``--set`` values: keywords of the built-in kind or of the user's class. For a user's
-        estimator they are recorded in its configuration (and so in every cache key).
-
-    Raises
-    ------
-    UsageError
-        For anything wrong with the estimator: an unknown kind, a module that does not import
-        (including a SyntaxError in it) or lacks the attribute, settings the class or kind
-        rejects (naming the setting and what it expects), an estimator of another divergence.
-    """
-    if ":" in spec:
-        return _resolve_user_estimator(spec, divergence, settings)
-    entry = estimators.ESTIMATORS.get(spec)
-    if entry is None:
-        known = ", ".join(sorted(estimators.ESTIMATORS))
-        raise UsageError(f"unknown estimator {spec!r}; expected one of: {known}, or module:attr")
-    if divergence not in entry.divergences:
-        raise UsageError(f"estimator {spec!r} does not estimate {divergence!r}; "
-                         f"it supports: {', '.join(entry.divergences)}")
-    if "divergence" in settings:
-        raise UsageError("choose the divergence with --divergence, not --set divergence=...")
-    base = {"device": device} if entry.neural else {}
-    try:
-        return estimators.make_estimator(spec, divergence=divergence, **{**base, **settings})
-    except (TypeError, ValueError) as exc:
-        raise UsageError(_bad_setting_message(spec, entry, divergence, base, settings, exc)) \
-            from None
-
-
-def _bad_setting_message(
-    spec: str, entry: Any, divergence: str, base: dict[str, Any], settings: dict[str, Any],
-    exc: Exception,
-) -> str:
-    """Say which ``--set`` a built-in kind rejected and what it expects.
-
-    Each setting is tried alone (building a built-in estimator only validates its fields), so
-    the message names the culprit even when several were given.
-    """
-    fields = ({f.name: f for f in dataclasses.fields(entry.factory)}
-              if dataclasses.is_dataclass(entry.factory) else {})
-    for key, value in settings.items():
-        try:
-            estimators.make_estimator(spec, divergence=divergence, **{**base, key: value})
-        except (TypeError, ValueError) as alone:
-            field = fields.get(key)
-            if field is None and fields:
-                known = ", ".join(f for f in fields if f not in ("divergence",))
-                return f"unknown setting {key!r} for estimator {spec!r}; its settings: {known}"
-            expected = ""
-            if field is not None:
-                expected = f" (expected {field.type} in JSON"
-                if field.default is not dataclasses.MISSING:
-                    default = field.default
-                    example = list(default) if isinstance(default, tuple) else default
-                    expected += f", like the default {json.dumps(example, default=str)}"
-                expected += ")"
-            return (f"bad setting --set {key}={json.dumps(value)} for estimator {spec!r}"
-                    f"{expected}: {_one_line(alone)}")
-    # No single setting is at fault: a combination of them, or the device.
-    given = f" with {_settings_text(settings)}" if settings else ""
-    return f"cannot build estimator {spec!r}{given}: {_one_line(exc)}"
-
-
-def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]) -> Any:
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise UsageError(f"estimator {spec!r}: expected module:attr, e.g. mypkg.mod:my_kl")
-    try:
-        # Anything the user's module raises while it is imported (a SyntaxError, an ImportError
-        # of its own dependencies, an error in module-level code) is bad input, not a crash.
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise UsageError(f"cannot import module {module_name!r} of estimator {spec!r}: "
-                         f"{_describe_exception(exc)}") from None
-    for part in attr.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise UsageError(f"cannot load estimator {spec!r}: {module_name!r} has no attribute "
-                             f"{attr!r}") from None
-    if isinstance(obj, type):
-        try:
-            obj = obj(**settings)
-        except Exception as exc:
-            given = f" with {_settings_text(settings)}" if settings else ""
-            raise UsageError(f"cannot build estimator {spec!r}{given}: "
-                             f"{_describe_exception(exc)}") from None
-    elif settings:
-        raise UsageError(f"--set applies to a class, but {spec!r} is a {type(obj).__name__}: "
-                         f"drop {_settings_text(settings)}")
-    try:
-        est = estimators.as_estimator(obj, divergence=divergence, name=spec)
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"estimator {spec!r}: {_one_line(exc)}") from None
-    if isinstance(est, estimators.CallableEstimator):
-        # The settings are part of its configuration, hence of every cache key: a run with
-        # other --set values must not reuse these.
-        est = dataclasses.replace(est, settings=dict(settings))
-    return est
+__all__ = ["UsageError", "build_parser", "main", "resolve_estimator"]
 
 
 def _divergence_names() -> list[str]:
-    return [*reference.DIVERGENCES, W1]
+    from divergence_verify.reference import quantity_names
+
+    return list(quantity_names())
 
 
 def _check_divergence(name: str) -> str:
@@ -198,6 +56,8 @@ def _check_divergence(name: str) -> str:
 
 
 def _scenarios(names: Sequence[str] | None, divergence: str) -> list[str]:
+    from divergence_verify.verify.scenarios import get_scenario
+
     if not names:
         return list(DEFAULT_SCENARIOS.get(divergence, ()))
     for name in names:
@@ -210,8 +70,52 @@ def _scenarios(names: Sequence[str] | None, divergence: str) -> list[str]:
     return list(names)
 
 
+def _check_out(folder: Path) -> Path:
+    """Return ``folder`` if the command can write into it (creating it), else raise UsageError.
+
+    Checked before anything runs, so that a mistyped ``--out`` does not cost a whole sweep.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder}: exists and is not a folder")
+    existing = folder
+    while not existing.exists():  # the nearest folder that exists must let us create the rest
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--out {folder}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {folder}: {existing} is not writable")
+    return folder
+
+
+def _out_folder(args: argparse.Namespace, divergence: str) -> Path:
+    given = args.out or options.default_out(args.command, args.estimator, divergence)
+    return _check_out(Path(given))
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from divergence_verify.verify.progress import ProgressBar
+
+    return None if args.quiet else ProgressBar()
+
+
+def _cache(args: argparse.Namespace) -> Any:
+    from divergence_verify.verify.cache import Cache
+
+    folder = options.cache_folder(args.cache, args.no_cache)
+    return None if folder is None else Cache(folder)
+
+
+def _design(args: argparse.Namespace) -> tuple[list[int], int]:
+    """The sizes and seeds of certify and sweep: the options, or the certificate's defaults."""
+    sizes = list(DEFAULT_SIZES) if args.sizes is None else args.sizes
+    return sizes, DEFAULT_SEEDS if args.seeds is None else args.seeds
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the divergences, scenarios and estimators."""
+    from divergence_verify import estimators, reference
+    from divergence_verify.verify.scenarios import SCENARIOS
+
     print("divergences:")
     for name, div in reference.DIVERGENCES.items():
         print(f"  {name:<12} {div.title}")
@@ -229,6 +133,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Print exact divergences on the scenarios and a duality check."""
+    import numpy as np
+
+    from divergence_verify import reference
+    from divergence_verify.verify.scenarios import SCENARIOS, get_scenario
+
     names = list(reference.DIVERGENCES)
     print("Exact divergences (nats) between each scenario's P and Q ('-' none known, inf):")
     print(f"{'scenario':<22}" + "".join(f"{n:>12}" for n in [*names, W1]))
@@ -256,22 +165,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(args: argparse.Namespace) -> ProgressBar | None:
-    return None if args.quiet else ProgressBar()
-
-
-def _cache(args: argparse.Namespace) -> Cache | None:
-    return None if args.no_cache else Cache(args.cache)
-
-
 def cmd_certify(args: argparse.Namespace) -> int:
     """Certify an estimator; exit 0 when certified, 1 when not."""
+    from divergence_verify.verify.certificates import certify
+
     div = _check_divergence(args.divergence)
-    est = resolve_estimator(args.estimator, div, args.device, _parse_settings(args.set))
+    out = _out_folder(args, div)
+    est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
+    sizes, seeds = _design(args)
     rules = Rules(atol=args.atol, rtol=args.rtol)
-    cert = certify(est, div, scenarios=_scenarios(args.scenario, div), sizes=args.sizes,
-                   seeds=args.seeds, rules=rules, cache=_cache(args), progress=_progress(args))
-    out = Path(args.out)
+    cert = certify(est, div, scenarios=_scenarios(args.scenario, div), sizes=sizes, seeds=seeds,
+                   rules=rules, cache=_cache(args), progress=_progress(args))
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
     print(cert.table())
@@ -282,12 +186,16 @@ def cmd_certify(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run one sweep and print its per-size statistics."""
+    from divergence_verify.verify.jsonio import write_json_atomic
+    from divergence_verify.verify.sweeps import sweep
+
     div = _check_divergence(args.divergence)
-    est = resolve_estimator(args.estimator, div, args.device, _parse_settings(args.set))
+    out = _out_folder(args, div)
+    est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
+    sizes, seeds = _design(args)
     results = []
     for name in _scenarios(args.scenario, div):
-        res = sweep(est, name, div, args.sizes, args.seeds, cache=_cache(args),
-                    progress=_progress(args))
+        res = sweep(est, name, div, sizes, seeds, cache=_cache(args), progress=_progress(args))
         results.append(res)
         rate = res.rate()
         print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
@@ -301,7 +209,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         errors = [r.error for r in res.records if r.error]
         if errors:
             print(f"  {len(errors)} of {len(res.records)} runs failed; first error: {errors[0]}")
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "sweep.json", [r.to_dict() for r in results], indent=2)
     if not args.quiet:
@@ -310,13 +217,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Build a convergence report (see :mod:`verify.report`)."""
-    from divergence_verify.verify.report import run_report_command
+    """Build a convergence report (see :mod:`~divergence_verify.verify.report`)."""
+    from divergence_verify.verify.report import report_command
 
-    return run_report_command(args)
+    return report_command(
+        preset=args.preset, from_path=args.from_path, name=args.name, out_root=args.out_root,
+        device=args.device, sizes=args.sizes, seeds=args.seeds,
+        cache=options.cache_folder(args.cache, args.no_cache), quiet=args.quiet)
 
 
-def _add_run_options(p: argparse.ArgumentParser) -> None:
+def _add_option(parser: argparse.ArgumentParser, option: options.Option,
+                default_help: str | None = None) -> None:
+    """Add an :class:`~divergence_verify.verify.options.Option` to ``parser``.
+
+    ``default_help`` says what the default is for this command, when the option's own help
+    does not (``--sizes``: the certificate's sizes, or the report preset's).
+    """
+    text = option.help if default_help is None else f"{option.help} (default {default_help})"
+    if option.switch:
+        parser.add_argument(option.flag, action="store_true", default=option.default, help=text)
+        return
+    kwargs: dict[str, Any] = {"default": option.default, "help": text, "metavar": option.metavar}
+    if option.type is not None:
+        kwargs["type"] = option.type
+    if option.many:
+        kwargs["nargs"] = "+"
+    if option.choices is not None:
+        kwargs["choices"] = option.choices
+    parser.add_argument(option.flag, **kwargs)
+
+
+def _add_run_options(p: argparse.ArgumentParser, sizes_help: str, seeds_help: str) -> None:
+    defaults = {options.SIZES: sizes_help, options.SEEDS: seeds_help}
+    for option in options.RUN_OPTIONS:
+        _add_option(p, option, defaults.get(option))
+
+
+def _add_estimator_options(p: argparse.ArgumentParser, command: str, writes: str) -> None:
     p.add_argument("--estimator", required=True,
                    help="a registered kind (see 'list') or module:attr of your own")
     p.add_argument("--divergence", required=True, help="kl, js, tv, ..., or w1")
@@ -324,16 +261,26 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="scenario name (repeatable); default: the divergence's defaults")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="estimator setting (JSON value), e.g. --set steps=500")
-    p.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
-                   help=f"sample sizes per side (default {' '.join(map(str, DEFAULT_SIZES))})")
-    p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
-                   help=f"seeds per size (default {DEFAULT_SEEDS})")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                   help="device of neural estimators (default auto: CUDA when present)")
-    p.add_argument("--cache", default=DEFAULT_CACHE,
-                   help=f"folder of cached runs, so interrupted work resumes ({DEFAULT_CACHE})")
-    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_run_options(p, " ".join(map(str, DEFAULT_SIZES)), str(DEFAULT_SEEDS))
+    example = options.default_out(command, "ESTIMATOR", "DIVERGENCE")
+    p.add_argument("--out", default=None, metavar="FOLDER",
+                   help=f"folder for {writes} (default {example})")
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    from divergence_verify.verify.report.presets import PRESET_NAMES  # data only: light
+
+    p.add_argument("--preset", choices=PRESET_NAMES, default=None,
+                   help="what to run: default (CPU, a few minutes), full (certification, GPU "
+                        "advised), smoke (seconds); default: default")
+    p.add_argument("--name", default=None,
+                   help="report folder name under --out-root, one plain name (default: the "
+                        "preset's; with --from: the folder of the results file)")
+    p.add_argument("--out-root", default=None, metavar="FOLDER",
+                   help=f"parent folder of reports (default {options.DEFAULT_REPORT_ROOT})")
+    p.add_argument("--from", dest="from_path", default=None, metavar="RESULTS_JSON",
+                   help="redraw a report from its results.json without running anything")
+    _add_run_options(p, "the preset's", "the preset's")
 
 
 def _add_debug_option(p: argparse.ArgumentParser) -> None:
@@ -357,21 +304,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     _add_debug_option(p)
     p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not)")
-    _add_run_options(p)
-    p.add_argument("--atol", type=float, default=Rules.atol, help="absolute tolerance")
-    p.add_argument("--rtol", type=float, default=Rules.rtol, help="relative tolerance")
-    p.add_argument("--out", default=".", help="folder for certificate.json (default .)")
+    _add_estimator_options(p, "certify", "certificate.json")
+    p.add_argument("--atol", type=float, default=Rules.atol,
+                   help=f"absolute tolerance (default {Rules.atol})")
+    p.add_argument("--rtol", type=float, default=Rules.rtol,
+                   help=f"relative tolerance (default {Rules.rtol})")
     p.set_defaults(func=cmd_certify)
     _add_debug_option(p)
     p = sub.add_parser("sweep", help="run an estimator over sizes and seeds")
-    _add_run_options(p)
-    p.add_argument("--out", default=".", help="folder for sweep.json (default .)")
+    _add_estimator_options(p, "sweep", "sweep.json")
     p.set_defaults(func=cmd_sweep)
     _add_debug_option(p)
-    from divergence_verify.verify.report import add_report_arguments
-
-    p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, PNG)")
-    add_report_arguments(p)
+    p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, figures)")
+    _add_report_options(p)
     p.set_defaults(func=cmd_report)
     _add_debug_option(p)
     return parser
@@ -380,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: TextIO | None = None, line: str | None = None) -> None:
     """Print a warning as one line, like the errors."""
-    print(f"warning: {_one_line(message)}", file=file or sys.stderr)
+    print(f"warning: {one_line(message)}", file=file or sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -390,11 +335,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     reported on one line on stderr (``--debug`` raises it with its traceback instead); 130:
     interrupted; 141: stdout closed early (as by ``| head``). Failures of the estimator's own
     runs are not errors: they are recorded, and fail the ``runs`` rule of a certificate.
+
+    The command runs with the working directory on ``sys.path``, as under ``python -m``, so
+    the console script loads ``--estimator mymod:f`` from it too.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), cwd_on_path():
             warnings.showwarning = _show_warning
             return int(args.func(args))
     except KeyboardInterrupt:
@@ -411,11 +359,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, ValueError, TypeError, NotImplementedError, OSError) as exc:
         if args.debug:
             raise
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:
         if args.debug:
             raise
-        print(f"error: unexpected {_describe_exception(exc)} (run with --debug for the "
+        print(f"error: unexpected {describe_exception(exc)} (run with --debug for the "
               "traceback)", file=sys.stderr)
         return 2

@@ -3,8 +3,9 @@
 :class:`Rules` (the thresholds, documented in :mod:`~divergence_verify.verify.certificates`),
 :func:`predicted_slope_se` (how precisely a design of sizes and seeds can judge convergence),
 the default sample sizes and seeds, the default scenarios of each divergence and the breakdown
-ladder, by name. Standard library only: the command line's ``--help`` and the report presets
-read these without loading numpy or the scenarios themselves
+ladder, by name. Nothing heavy is imported (not numpy, only the f-divergence table's light
+module for :data:`~divergence_verify.reference.W1`): the command line's ``--help`` and the
+report presets read these without loading the scenarios themselves
 (:mod:`~divergence_verify.verify.scenarios` defines the scenarios these names refer to, and its
 tests check that every name is registered and has a finite exact value).
 """
@@ -15,8 +16,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-W1 = "w1"
-"""The name of the Wasserstein-1 distance, beside the f-divergence table's names."""
+from divergence_verify.reference import W1
+
+__all__ = [
+    "DEFAULT_SCENARIOS",
+    "DEFAULT_SEEDS",
+    "DEFAULT_SIZES",
+    "LADDER",
+    "W1",
+    "Rules",
+    "predicted_slope_se",
+]
+
 
 DEFAULT_SIZES = (250, 500, 1000, 2000, 4000)
 """Sample sizes per side of :func:`~divergence_verify.verify.certify` and the commands."""

@@ -120,10 +120,7 @@ def resolve_device(device: str) -> str:
     """
     if device not in DEVICES:
         raise ValueError(f"unknown device {device!r}: expected 'auto', 'cpu' or 'cuda'")
-    try:
-        from divergence_verify.estimators import resolve_device as resolve
-    except ImportError:  # the public name lands with the estimators' lazy __init__
-        from divergence_verify.estimators._torch import resolve_device as resolve
+    from divergence_verify.estimators import resolve_device as resolve
 
     return resolve(device).type
 

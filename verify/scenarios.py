@@ -16,13 +16,14 @@ import numpy as np
 
 from divergence_verify import reference
 from divergence_verify.reference import (
+    W1,
     Categorical,
     Distribution,
     ExactValue,
     Gaussian,
     GaussianMixture,
 )
-from divergence_verify.verify.design import DEFAULT_SCENARIOS, LADDER, W1
+from divergence_verify.verify.design import DEFAULT_SCENARIOS, LADDER
 
 __all__ = [
     "DEFAULT_SCENARIOS",

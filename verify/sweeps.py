@@ -12,12 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from divergence_verify.estimators import BaseEstimator, CallableEstimator, as_estimator
-from divergence_verify.estimators._torch import resolve_device
-from divergence_verify.estimators.neural import NeuralEstimator
+from divergence_verify.estimators import (
+    as_estimator,
+    device_of,
+    is_builtin,
+    sample_device_of,
+    unwrap_estimator,
+    with_seed,
+)
 from divergence_verify.reference import ExactValue
 from divergence_verify.verify.cache import Cache, library_versions, record_key
-from divergence_verify.verify.fingerprint import code_identity, is_suite_module
+from divergence_verify.verify.fingerprint import code_identity
 from divergence_verify.verify.jsonio import decode_float, decode_optional
 from divergence_verify.verify.scenarios import SAMPLING_VERSION, Scenario, get_scenario
 from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
@@ -170,8 +175,9 @@ def sweep(
     seeds : int or sequence of int
         A count (seeds 0..k-1) or explicit seeds. Seed s draws the samples *and* seeds the
         estimator, so a run is reproducible from (size, seed). Samples are float64 numpy
-        arrays, except for a neural estimator that trains on a GPU: it gets float32 tensors
-        made on its device (:meth:`Scenario.sample` with ``device``).
+        arrays, unless the estimator's ``sample_device()`` names a device (a neural estimator
+        that trains on a GPU): then float32 tensors made there (:meth:`Scenario.sample` with
+        ``device``).
     cache : Cache or path, optional
         Where finished runs are stored; runs found there are not repeated. A run is stored under
         the estimator's configuration (for a user's own estimator, a fingerprint of its code and
@@ -204,10 +210,11 @@ def sweep(
                       "not be told apart from this one", UserWarning, stacklevel=2)
         store = None
     seed_list, size_list = _seed_list(seeds), _size_list(sizes)
-    device = _resolved_device(est)
-    # Only a GPU gets tensors: on the CPU a neural estimator's data stays float64 until it
-    # casts it itself, so CPU estimates are exactly those of numpy samples, as before.
-    sample_device = device if device not in ("cpu", "auto") and _is_neural(est) else None
+    device = device_of(est)
+    # The estimator says where it wants its samples (the estimator protocol's sample_device()):
+    # a neural estimator on a GPU gets float32 tensors made there; everything else (a neural
+    # estimator on the CPU included) gets float64 numpy arrays, as before.
+    sample_device = sample_device_of(est)
     result = SweepResult(est.name, config, scen.name, divergence, truth, versions=versions,
                          device=device)
     total, done = len(seed_list) * len(size_list), 0
@@ -256,28 +263,13 @@ def _identity(est: Any) -> tuple[dict[str, Any], bool]:
     alone would let an edited function reuse the numbers of the old one.
     """
     config = dict(est.config()) if callable(getattr(est, "config", None)) else {"name": est.name}
-    builtin = isinstance(est, BaseEstimator) and is_suite_module(type(est).__module__)
-    if builtin:
+    if is_builtin(est):
         return config, True
-    code = code_identity(est.fn if isinstance(est, CallableEstimator) else est)
+    code = code_identity(unwrap_estimator(est))
     if code is None:
         return config, False
     config["code"] = code
     return config, True
-
-
-def _is_neural(est: Any) -> bool:
-    return isinstance(est, NeuralEstimator)
-
-
-def _resolved_device(est: Any) -> str:
-    """Return the device type a neural estimator trains on (``"auto"`` resolved).
-
-    Any other estimator: its ``device`` attribute as given, or ``"cpu"``.
-    """
-    if _is_neural(est):
-        return resolve_device(est.device).type
-    return str(getattr(est, "device", "cpu"))
 
 
 def _sample(scen: Scenario, n: int, seed: int, device: str | None) -> tuple[Any, Any]:
@@ -322,8 +314,7 @@ def _run(
 
 def _run_one(est: Any, scen: Scenario, n: int, seed: int, device: str | None = None) -> Record:
     x_p, x_q = _sample(scen, n, seed, device)
-    if hasattr(est, "seed"):
-        est = _with_seed(est, seed)
+    est = with_seed(est, seed)
     start = time.perf_counter()
     try:
         value = float(est.estimate(x_p, x_q))
@@ -331,11 +322,3 @@ def _run_one(est: Any, scen: Scenario, n: int, seed: int, device: str | None = N
         return Record(n, seed, None, time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
     seconds = time.perf_counter() - start
     return Record(n, seed, value, seconds, None if math.isfinite(value) else "non-finite")
-
-
-def _with_seed(est: Any, seed: int) -> Any:
-    import dataclasses
-
-    if dataclasses.is_dataclass(est):
-        return dataclasses.replace(est, seed=seed)
-    return est

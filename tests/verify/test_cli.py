@@ -5,6 +5,7 @@ the whole file takes seconds.
 """
 
 import json
+import os
 
 import pytest
 
@@ -233,3 +234,79 @@ def test_list_prints_divergences_scenarios_and_estimators(run):
         assert section in out
     for name in ("kl", "js", "w1", "gauss2d-kl0.5", "bernoulli", "fgan", "knn", "plugin"):
         assert f"  {name} " in out
+
+
+# -- outputs: strict JSON, the default folder, --out checked before running ---------------------
+
+def _strict(text):
+    def reject(name):
+        raise AssertionError(f"bare {name} in JSON output")
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_a_one_seed_sweep_writes_strict_json(run, tmp_path):
+    # One seed: no spread, no interval (infinite or missing numbers) -- still valid JSON.
+    status, _, err = run("sweep", "--estimator", MLE, "--divergence", "kl", "--scenario",
+                         "gauss2d-kl0.5", "--sizes", "50", "100", "--seeds", "1",
+                         "--out", str(tmp_path), "--quiet")
+    assert status == 0, err
+    (data,) = _strict((tmp_path / "sweep.json").read_text())
+    assert len(data["records"]) == 2
+
+
+@pytest.mark.parametrize(("command", "written"), [("certify", "certificate.json"),
+                                                  ("sweep", "sweep.json")])
+def test_outputs_go_under_the_default_folder_not_the_working_directory(
+        run, tmp_path, monkeypatch, command, written):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(command, "--estimator", MLE, "--divergence", "kl", "--scenario",
+                         "gauss2d-kl0.5", *DESIGN)
+    assert status == 0, err
+    expected = tmp_path / "verify-out" / command / f"{MLE.replace(':', '_')}-kl" / written
+    assert expected.is_file() and f"wrote {expected.relative_to(tmp_path)}" in err
+    assert not (tmp_path / written).exists()
+    _strict(expected.read_text())
+
+
+@pytest.fixture
+def marking_estimator(user_modules, tmp_path):
+    """``module:attr`` of an estimator that leaves a file behind when it runs."""
+    marker = tmp_path / "ran"
+    user_modules("marking_est", f"""
+        import pathlib
+
+        def f(x_p, x_q):
+            pathlib.Path({str(marker)!r}).touch()
+            return 0.5
+    """)
+    return "marking_est:f", marker
+
+
+@pytest.mark.parametrize("command", ["certify", "sweep"])
+def test_an_out_that_is_a_file_is_an_error_before_anything_runs(
+        run, tmp_path, marking_estimator, command):
+    spec, marker = marking_estimator
+    target = tmp_path / "taken"
+    target.write_text("mine")
+    for out in (target, target / "below"):
+        status, _, err = run(command, "--estimator", spec, "--divergence", "kl", *DESIGN,
+                             "--out", str(out), "--quiet")
+        assert status == 2 and "is not a folder" in _one_line_error(err)
+    assert not marker.exists() and target.read_text() == "mine"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="needs POSIX permissions that apply (not root)")
+def test_an_unwritable_out_is_an_error_before_anything_runs(run, tmp_path, marking_estimator):
+    spec, marker = marking_estimator
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        status, _, err = run("sweep", "--estimator", spec, "--divergence", "kl", *SMALL,
+                             "--out", str(locked / "new"), "--quiet")
+    finally:
+        locked.chmod(0o700)
+    assert status == 2 and "is not writable" in _one_line_error(err)
+    assert not marker.exists()

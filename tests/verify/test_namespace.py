@@ -57,14 +57,22 @@ def crowded(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("how", ["module", "console script"])
-def test_list_works_beside_local_verify_and_estimators_folders(crowded: Path, how: str) -> None:
-    argv = ([sys.executable, "-m", "divergence_verify", "list"] if how == "module"
-            else [_console_script(), "list"])
-    done = _run(argv, crowded)
+def test_list_works_beside_local_verify_and_estimators_folders(crowded: Path) -> None:
+    done = _run([sys.executable, "-m", "divergence_verify", "list"], crowded)
     assert done.returncode == 0, done.stderr
     assert "estimators:" in done.stdout and "  fgan " in done.stdout and "ImportError" not in (
         done.stdout + done.stderr)
+
+
+def test_the_console_script_runs_beside_local_verify_and_estimators_folders(
+        crowded: Path) -> None:
+    # A sweep loads the estimators and the verification layer (list spends ~15 s on exact
+    # values); the local folders' estimators/mine.py must not be taken for the suite's own.
+    done = _run([_console_script(), "sweep", "--estimator", "knn", "--divergence", "kl",
+                 "--scenario", "gauss2d-kl0.5", "--sizes", "50", "100", "--seeds", "2",
+                 "--no-cache", "--quiet", "--out", "out"], crowded)
+    assert done.returncode == 0, done.stderr
+    assert "knn" in done.stdout and (crowded / "out" / "sweep.json").is_file()
 
 
 def test_the_plugin_fixture_works_beside_local_verify_and_estimators_folders(

@@ -25,7 +25,7 @@ from divergence_verify.verify.report.plotting import (
     clip_points,
     clipped_entry,
     finish,
-    legend,
+    legend_below,
     log_x,
     n_label,
     palette,
@@ -78,7 +78,10 @@ def estimate_vs_n(results: Sequence[Any], title: str = "", order: Sequence[str] 
         ax.scatter(xs, ys, s=7, color=style["color"], alpha=0.35, linewidths=0)
         points.append((style, [*xs, *n], [*ys, *mean]))
     ax.axhline(truth, color="black", linestyle="--", linewidth=1.0, label=f"exact {truth:.4g}")
-    ax.set_ylim(*robust_limits([y for _, _, ys in points for y in ys], keep=[truth]))
+    # Fences at least a quarter of the truth (or 0.05) beyond the quartiles: runs that merely
+    # scatter around the truth are never outliers, only ones far from everything else.
+    ax.set_ylim(*robust_limits([y for _, _, ys in points for y in ys], keep=[truth],
+                               min_fence=0.25 * max(abs(truth), 0.2)))
     clipped = sum(clip_points(ax, xs, ys, style) for style, xs, ys in points)
     log_x(ax, sizes, n_label)
     div = first.divergence
@@ -166,8 +169,7 @@ def rmse_vs_n(
         log_x(ax, sizes, n_label)
         ax.set_title(scenarios[k])
         ax.grid(True, which="both", alpha=0.3)
-        legend(ax, clipped_entry(clipped), loc="upper center", bbox_to_anchor=(0.5, -0.2),
-               handlelength=1.5)
+        legend_below(ax, clipped_entry(clipped), handlelength=1.5)
         if k % ncols == 0:
             ax.set_ylabel(axis_label("RMSE", div, "log scale"))
         ax.set_xlabel("sample size n per side")
@@ -268,14 +270,13 @@ def ladder(results: Sequence[Any], rungs: Sequence[Any], rules: Any,
     right.set_title(f"RMSE at n = {rungs[0].n}, 95% intervals")
     hollow_entry = plt.Line2D([], [], color="#555555", marker="o", markerfacecolor="white",
                               linestyle="none", label="hollow: borderline")
-    legend(left, [*clipped_entry(clipped), hollow_entry], loc="upper center",
-           bbox_to_anchor=(0.5, -0.2), ncol=2, handlelength=1.5)
-    legend(right, clipped_entry(clipped_right), loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    legend_below(left, [*clipped_entry(clipped), hollow_entry], ncol=2, handlelength=1.5)
+    legend_below(right, clipped_entry(clipped_right))
     finish(fig)
     return fig
 
 
-_SYMLOG_TICKS = (-1000, -100, -10, -2, -1, 0, 1, 2, 10, 100, 1000)
+_SYMLOG_TICKS = (-1000, -100, -10, -5, -2, -1, 0, 1, 2, 5, 10, 100, 1000)
 
 _CELL_COLORS = {Status.PASS: ("#d9f2d9", "#145214"), Status.FAIL: ("#f8d7d7", "#8a1414"),
                 Status.WAIVED: ("#dbe6f5", "#1d3d6b"), Status.NOT_JUDGED: ("#f3efc6", "#5a4d00")}

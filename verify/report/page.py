@@ -83,6 +83,7 @@ class Page:
     glance: Table
     findings: list[tuple[str, str]]
     how_to_read: list[tuple[str, str]]
+    summary_intro: str
     summary: Table
     rules_line: str
     notes: list[str]
@@ -104,18 +105,23 @@ def _quantity(name: str) -> str:
 
 def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
     """The title (what was tested, in one line) and the list of what was tested."""
+    from divergence_verify.reference import quantity_names
     from divergence_verify.verify.scenarios import SCENARIOS
 
     p = data.preset
     labels = list(dict.fromkeys(r.estimator for r in data.sweeps))
-    divs = list(dict.fromkeys(r.divergence for r in data.sweeps))
+    kinds = list(dict.fromkeys(r.config.get("kind", r.estimator) for r in data.sweeps))
+    table = {name: i for i, name in enumerate(quantity_names())}  # the table's order
+    divs = sorted(dict.fromkeys(r.divergence for r in data.sweeps),
+                  key=lambda d: table.get(d, len(table)))
     scens = list(dict.fromkeys(r.scenario for r in data.sweeps))
     names = [divergence_label(d) for d in divs]
     joined = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names \
         else "nothing"
     sizes = f"n = {min(p.sizes)} to {max(p.sizes)}" if len(p.sizes) > 1 else f"n = {p.sizes[0]}"
-    title = (f"Convergence of {len(labels)} estimators of {joined} on {len(scens)} scenarios, "
-             f"{sizes} per side, {p.seeds} seeds")
+    pairs = f" ({len(labels)} estimator-quantity pairs)" if len(labels) != len(kinds) else ""
+    title = (f"Convergence of {len(kinds)} estimators{pairs} of {joined} on {len(scens)} "
+             f"scenarios, {sizes} per side, {p.seeds} seeds")
     tested = [
         ("Estimators", ", ".join(labels)),
         ("Quantities", ", ".join(_quantity(d) for d in divs)),
@@ -137,8 +143,6 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
 
 def header_facts(data: ReportData) -> list[str]:
     """When, where and how long; the design's slope standard error; the versions."""
-    from divergence_verify.verify.certificates import predicted_slope_se
-
     p = data.preset
     versions = ", ".join(f"{k} {v}" for k, v in data.versions.items())
     if data.cached_runs is None:
@@ -148,12 +152,11 @@ def header_facts(data: ReportData) -> list[str]:
     else:
         cached = (f"{data.cached_runs} of them read from the cache, computed by an earlier "
                   "invocation")
-    slope_se = predicted_slope_se(p.sizes, p.seeds) if len(set(p.sizes)) > 1 else math.inf
     return [
         f"Created {data.created} on {data.device_name} (device {data.device}).",
         f"{data.runs} runs ({cached}); computing time {data.compute_seconds:.0f} s (the sum of "
         f"the run times); this invocation took {data.wall_seconds:.0f} s of wall time.",
-        f"Predicted standard error of every RMSE slope: {prose.num(slope_se, '.2f')} (the "
+        f"Predicted standard error of every RMSE slope: {_design_se(data)} (the "
         f"convergence rule is judged when it is at most {data.rules.max_slope_se:g}); the "
         f"ladder runs at n = {max(p.sizes)}.",
         f"Versions: {versions}.",
@@ -198,16 +201,22 @@ def _glance(summary: Summary) -> Table:
 
 def _summary_table(summary: Summary, data: ReportData) -> Table:
     rows = [[Cell(r.estimator, left=True), Cell(r.scenario, left=True), Cell(prose.num(r.truth)),
-             Cell(str(r.n)), Cell(prose.num(r.last.mean)),
              Cell(prose.error_ci(r.last.bias, r.last.bias_low, r.last.bias_high)),
-             Cell(f"±{r.tolerance:.3g}"), Cell(r.error_ci.label, r.error_ci),
+             Cell(f"±{r.tolerance:.3g}"), Cell(r.error_ci.value, r.error_ci),
              Cell(prose.num(r.last.rmse, ".3g")), Cell(prose.slope_text(r.rate)),
              Cell(prose.fit_text(r.rate), Fit.POOR if r.rate.fit is Fit.POOR else None),
              Cell(prose.num(r.last.median_seconds, ".3g")),
              Cell(prose.verdict_text(r, data.rules), r.status)] for r in summary.rows]
-    return Table(("estimator", "scenario", "truth", "n", "mean", "error [95% CI]", "tolerance",
-                  "CI against tolerance", "RMSE", "slope ± SE", "power-law fit", "s/run",
+    return Table(("estimator", "scenario", "truth", "error [95% CI]", "tolerance",
+                  "error CI vs tolerance", "RMSE", "slope ± SE", "power-law fit", "s/run",
                   "verdict"), rows)
+
+
+def _summary_intro(summary: Summary, data: ReportData) -> str:
+    sizes = sorted({r.n for r in summary.rows})
+    at = ", ".join(map(str, sizes)) or "-"
+    return (f"Error, RMSE and time at the largest sample size (n = {at} per side, "
+            f"{data.preset.seeds} seeds); slopes over every size.")
 
 
 def _ladder_table(summary: Summary) -> Table:
@@ -260,7 +269,9 @@ def how_to_read(data: ReportData) -> list[tuple[str, str]]:
                        "estimator has -0.5). Its one uncertainty, used everywhere in this "
                        "report, is the standard error the design predicts: with k seeds log "
                        "RMSE has a standard error of about 1/√(2k), so SE = (1/√(2k)) / "
-                       "√(Σ(ln nᵢ − mean ln n)²) (verify.certificates.predicted_slope_se)."),
+                       "√(Σ(ln nᵢ − mean ln n)²) (verify.certificates.predicted_slope_se): "
+                       f"{_design_se(data)} for this report's sizes and seeds. The certificate's "
+                       "convergence rule judges the same slope."),
         ("Power-law fit", "χ² = Σ(residualᵢ · √(2kᵢ))² of the log-log line on (sizes − 2) "
                           f"degrees of freedom; p < {FIT_LEVEL:g} is a poor fit: the points are "
                           "not a power law (a step, a plateau) and no speed is claimed from "
@@ -273,7 +284,7 @@ def how_to_read(data: ReportData) -> list[tuple[str, str]]:
                         f"{r.floor_fraction:g}·tolerance, where the slope rule does not apply. "
                         "PASS, convergence not judged (yellow): the design's slope SE exceeds "
                         f"{r.max_slope_se:g}. FAIL (red): the failed rules are named. The "
-                        "column 'CI against tolerance' places the error's 95% interval against "
+                        "column 'error CI vs tolerance' places the error's 95% interval against "
                         "±tolerance as the ladder does (within, borderline, outside): the "
                         "evidence behind the accuracy verdict, which judges the mean error."),
         ("Ladder", "the KL estimators on 2-D Gaussians of growing KL at one n, judged through "
@@ -289,6 +300,14 @@ def how_to_read(data: ReportData) -> list[tuple[str, str]]:
                   "flip from one run to the next: settle it with more seeds (--seeds, or the "
                   "full preset)."),
     ]
+
+
+def _design_se(data: ReportData) -> str:
+    from divergence_verify.verify.certificates import predicted_slope_se
+
+    p = data.preset
+    return prose.num(predicted_slope_se(p.sizes, p.seeds) if len(set(p.sizes)) > 1
+                     else math.inf, ".2f")
 
 
 def rules_line(rules: object) -> str:
@@ -343,7 +362,8 @@ def build_page(data: ReportData, summary: Summary, figures: Sequence[FigureRef])
     return Page(
         title=title, tested=tested, facts=header_facts(data), headline=prose.headline(summary),
         glance=_glance(summary), findings=prose.findings(summary, data.rules),
-        how_to_read=how_to_read(data), summary=_summary_table(summary, data),
+        how_to_read=how_to_read(data), summary_intro=_summary_intro(summary, data),
+        summary=_summary_table(summary, data),
         rules_line=rules_line(data.rules), notes=_notes(summary),
         ladder=_ladder_table(summary) if summary.rungs else None, failures=failures(data),
         configuration=[*(_entry_line(e, False) for e in p.entries),

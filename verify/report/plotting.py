@@ -32,6 +32,7 @@ from matplotlib.ticker import (
     NullFormatter,
     NullLocator,
 )
+from matplotlib.transforms import ScaledTranslation
 from PIL import Image
 
 SINGLE = 3.4
@@ -42,6 +43,9 @@ FONT_PT = 9
 """Smallest font size of any text, in points."""
 DPI = 200
 """Resolution of every PNG."""
+LEGEND_DROP = 0.45
+"""How far below its axes a panel's legend hangs, in inches (under the tick labels and the
+x label at :data:`FONT_PT` points)."""
 FENCE = 3.0
 """Tukey's far-out fence: points beyond ``FENCE`` interquartile ranges are outliers."""
 
@@ -91,7 +95,7 @@ def palette(order: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 def robust_limits(
     values: Sequence[float], *, scale: str = "linear", linthresh: float = 1.0,
-    keep: Sequence[float] = (), pad: float = 0.06,
+    keep: Sequence[float] = (), pad: float = 0.06, min_fence: float | None = None,
 ) -> tuple[float, float]:
     """Return axis limits spanning ``values`` but for outliers, and ``keep`` entirely.
 
@@ -100,7 +104,13 @@ def robust_limits(
     (the exact value, an allowance) and padded by ``pad`` of its span on each side. All of this
     is done where the axis is linear: on log10 of the positive values for ``scale="log"``, on
     ``sign(v)·log10(1 + |v|/linthresh)`` for ``scale="symlog"``.
+
+    The fences lie at least ``min_fence`` beyond the quartiles (default: one decade on a log
+    axis, none otherwise), so that a few points that happen to agree closely (five sizes of one
+    estimator) do not make their neighbours outliers.
     """
+    if min_fence is None:
+        min_fence = 1.0 if scale == "log" else 0.0
     forward, inverse = _SCALES[scale](linthresh)
     vals = [v for v in values if v is not None and math.isfinite(v)]
     kept = [k for k in keep if math.isfinite(k)]
@@ -113,7 +123,7 @@ def robust_limits(
     low, high = math.inf, -math.inf
     if t_vals.size:
         q1, q3 = np.percentile(t_vals, [25, 75])
-        fence = FENCE * (q3 - q1)
+        fence = max(FENCE * (q3 - q1), min_fence)
         inside = t_vals[(t_vals >= q1 - fence) & (t_vals <= q3 + fence)]
         low, high = float(inside.min()), float(inside.max())
     if t_keep.size:
@@ -168,12 +178,18 @@ def clipped_entry(count: int) -> list[Line2D]:
                    label=f"{count} beyond the axis (at its edge)")]
 
 
-def legend(ax: plt.Axes, extra: Sequence[Any] = (), **kwargs: Any) -> None:
-    """Draw ``ax``'s legend, frameless, with the ``extra`` handles after its own."""
+def legend_below(ax: plt.Axes, extra: Sequence[Any] = (), **kwargs: Any) -> None:
+    """Draw ``ax``'s legend, frameless, under its x label, with ``extra`` handles after its own.
+
+    The legend hangs :data:`LEGEND_DROP` inches below the axes, whatever their height, so it
+    never covers the tick labels or the x label (constrained layout makes room for it).
+    """
     handles, labels = ax.get_legend_handles_labels()
     handles += list(extra)
     labels += [h.get_label() for h in extra]
-    ax.legend(handles, labels, frameon=False, **kwargs)
+    below = ax.transAxes + ScaledTranslation(0, -LEGEND_DROP, ax.figure.dpi_scale_trans)
+    ax.legend(handles, labels, frameon=False, loc="upper center", bbox_to_anchor=(0.5, 0),
+              bbox_transform=below, **kwargs)
 
 
 def log_x(ax: plt.Axes, ticks: Sequence[float], fmt: Callable[[float], str]) -> None:

@@ -37,7 +37,7 @@ def fit_text(rate: Rate) -> str:
         return "n/a"
     if rate.fit is Fit.UNTESTED:
         return "untested (2 sizes)"
-    return f"{rate.fit.value} (p = {rate.p_value:.2g})"
+    return f"{rate.fit.value}, p = {rate.p_value:.2g}"
 
 
 def speed(rate: Rate) -> str:

@@ -58,7 +58,7 @@ def test_title_says_what_was_tested(smoke: Path) -> None:
     preset = PRESETS["smoke"]
     text = (smoke / "report.md").read_text()
     title = text.splitlines()[0]
-    assert title.startswith("# Convergence of 3 estimators of KL, W1 and JS on 3 scenarios")
+    assert title.startswith("# Convergence of 3 estimators of KL, JS and W1 on 3 scenarios")
     assert f"n = {min(preset.sizes)} to {max(preset.sizes)} per side, {preset.seeds} seeds" in title
     for entry in preset.entries:
         assert entry.label in text.split("## ")[0]

@@ -107,3 +107,19 @@ def test_slope_uncertainty_is_defined_once(smoke: Path) -> None:
     assert "predicted_slope_se" in text
     assert "slope ± SE" in text  # the table column it defines
     assert "slope ± se" not in text  # no second, residual-based uncertainty
+
+
+def test_markdown_tables_are_unbroken(smoke: Path) -> None:
+    lines = (smoke / "report.md").read_text().splitlines()
+    heads = [i for i, line in enumerate(lines) if line.startswith("|---")]
+    assert len(heads) >= 3  # glance, certificate summary, ladder
+    for i in heads:
+        width = lines[i - 1].count(" | ")
+        body = []
+        for line in lines[i + 1:]:
+            if not line.startswith("|"):
+                break
+            body.append(line)
+        assert body, lines[i - 1]
+        assert all(line.count(" | ") >= width for line in body)
+        assert lines[i + 1 + len(body)] == ""  # a blank line closes the table

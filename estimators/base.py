@@ -14,7 +14,25 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-ArrayLike = Any  # numpy.ndarray or torch.Tensor, [n, d] (a 1-D array is read as [n, 1])
+from divergence_verify.estimators.validation import (  # re-exported: their first home
+    ArrayLike,
+    check_batched_samples,
+    check_sample,
+    check_samples,
+    member_seeds,
+)
+
+__all__ = [
+    "ArrayLike",
+    "BaseEstimator",
+    "CallableEstimator",
+    "Estimator",
+    "TrainingDivergedError",
+    "as_estimator",
+    "check_batched_samples",
+    "check_sample",
+    "check_samples",
+]
 
 
 class TrainingDivergedError(RuntimeError):
@@ -38,6 +56,9 @@ class Estimator(Protocol):
     ``sample_device() -> str | None``
         The device type on which it wants its samples as float32 torch tensors, or ``None``
         (the default) for float64 numpy arrays on the host. A sweep makes the samples there.
+    ``with_seed(seed)``
+        A copy seeded with ``seed`` (a sweep's one-by-one runs); without it, a dataclass with a
+        ``seed`` field is copied with :func:`dataclasses.replace`.
 
     :mod:`estimators.hooks` reads these with their defaults for any estimator object.
     """
@@ -48,72 +69,6 @@ class Estimator(Protocol):
     def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
         """Return the estimate of D(P||Q) from samples of P and Q."""
         ...
-
-
-def _to_numpy(x: ArrayLike, label: str) -> np.ndarray:
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
-        x = x.detach().cpu().numpy()
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{label} must be array-like, got {type(x).__name__}") from exc
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError(f"{label} must be real, got complex dtype {arr.dtype}")
-    return arr
-
-
-def check_sample(x: ArrayLike, label: str = "x") -> np.ndarray:
-    """Validate one sample and return it as a float64 array of shape [n, d].
-
-    Raises
-    ------
-    TypeError
-        If ``x`` is not a real numeric array.
-    ValueError
-        If it is empty, has d = 0, more than 2 dimensions, or holds NaN or infinite values.
-    """
-    arr = _to_numpy(x, label)
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{label} must have shape [n, d] (or [n]), got shape {arr.shape}")
-    n, d = arr.shape
-    if n == 0:
-        raise ValueError(f"{label} is empty: expected at least one sample, got shape {arr.shape}")
-    if d == 0:
-        raise ValueError(f"{label} has dimension d = 0: expected [n, d] with d >= 1")
-    if not np.all(np.isfinite(arr)):
-        bad = int(np.count_nonzero(~np.isfinite(arr)))
-        raise ValueError(f"{label} holds {bad} NaN or infinite value(s): samples must be finite")
-    return arr.astype(np.float64, copy=False)
-
-
-def check_samples(x_p: ArrayLike, x_q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a pair of samples (see :func:`check_sample`) and that their dimensions agree."""
-    p = check_sample(x_p, "x_p")
-    q = check_sample(x_q, "x_q")
-    if p.shape[1] != q.shape[1]:
-        raise ValueError(
-            f"x_p and x_q must have the same dimension d, got {p.shape[1]} and {q.shape[1]}"
-        )
-    return p, q
-
-
-def check_batched_samples(x_p: ArrayLike, x_q: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validate E stacked sample pairs, shapes [E, n, d] and [E, m, d]; return float64 arrays."""
-    p = _to_numpy(x_p, "x_p")
-    q = _to_numpy(x_q, "x_q")
-    if p.ndim != 3 or q.ndim != 3:
-        raise ValueError(
-            f"batched samples must have shape [E, n, d]; got x_p {p.shape} and x_q {q.shape}"
-        )
-    if p.shape[0] != q.shape[0]:
-        raise ValueError(f"x_p and x_q hold {p.shape[0]} and {q.shape[0]} ensemble members")
-    for e in range(p.shape[0]):
-        check_samples(p[e], q[e])
-    return p.astype(np.float64, copy=False), q.astype(np.float64, copy=False)
 
 
 @dataclasses.dataclass
@@ -151,6 +106,10 @@ class BaseEstimator:
             cfg[field.name] = list(value) if isinstance(value, tuple) else value
         return cfg
 
+    def with_seed(self, seed: int) -> BaseEstimator:
+        """Return a copy of this estimator with ``seed`` and every other setting unchanged."""
+        return dataclasses.replace(self, seed=seed)
+
     def device_type(self) -> str:
         """Return the type of the device the estimator computes on: ``"cpu"`` unless overridden."""
         return "cpu"
@@ -181,20 +140,11 @@ class BaseEstimator:
             One seed per member; defaults to ``seed, seed + 1, ...``.
         """
         p, q = check_batched_samples(x_p, x_q)
-        seeds = _member_seeds(self.seed, p.shape[0], seeds)
+        seeds = member_seeds(self.seed, p.shape[0], seeds)
         return np.array([self._estimate(p[e], q[e], s) for e, s in enumerate(seeds)], dtype=float)
 
     def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
         raise NotImplementedError  # pragma: no cover - abstract
-
-
-def _member_seeds(base: int, n_members: int, seeds: Sequence[int] | None) -> list[int]:
-    if seeds is None:
-        return [base + e for e in range(n_members)]
-    seeds = [int(s) for s in seeds]
-    if len(seeds) != n_members:
-        raise ValueError(f"got {len(seeds)} seeds for {n_members} ensemble members")
-    return seeds
 
 
 @dataclasses.dataclass

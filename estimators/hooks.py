@@ -61,9 +61,13 @@ def unwrap_estimator(est: Any) -> Any:
 def with_seed(est: Any, seed: int) -> Any:
     """Return ``est`` seeded with ``seed``.
 
-    A dataclass estimator with a ``seed`` (every built-in one) is copied with ``seed=seed``;
-    any other estimator is returned unchanged (only its samples depend on the seed).
+    Its ``with_seed(seed)`` when it has one (every built-in estimator); otherwise a dataclass
+    with a ``seed`` is copied with ``seed=seed``, and any other estimator is returned unchanged
+    (only its samples depend on the seed).
     """
+    hook = getattr(est, "with_seed", None)
+    if callable(hook):
+        return hook(seed)
     if hasattr(est, "seed") and dataclasses.is_dataclass(est) and not isinstance(est, type):
         return dataclasses.replace(est, seed=seed)
     return est

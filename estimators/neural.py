@@ -17,15 +17,16 @@ import numpy as np
 import torch
 
 from divergence_verify.estimators._torch import device_generator, host_generator, to_device
-from divergence_verify.estimators.base import (
-    ArrayLike,
-    BaseEstimator,
-    _member_seeds,
-    check_batched_samples,
-)
+from divergence_verify.estimators.base import BaseEstimator
 from divergence_verify.estimators.critic import BatchedMLP
 from divergence_verify.estimators.devices import resolve_device
 from divergence_verify.estimators.training import Objective, ProgressFn, TrainConfig, train_critics
+from divergence_verify.estimators.validation import (
+    ArrayLike,
+    check_batched_samples,
+    is_positive_int,
+    member_seeds,
+)
 
 
 @dataclasses.dataclass
@@ -160,13 +161,13 @@ class NeuralEstimator(BaseEstimator):
         self._progress = progress
         self.last_details: dict[str, Any] = {}
         hidden = tuple(self.hidden)
-        if not hidden or not all(_is_positive_int(h) for h in hidden):
+        if not hidden or not all(is_positive_int(h) for h in hidden):
             raise ValueError(f"hidden must be a non-empty tuple of positive widths, got {hidden}")
         self.hidden = tuple(int(h) for h in hidden)
         for name in ("steps", "batch_size", "eval_every", "folds"):
-            if not _is_positive_int(getattr(self, name)):
+            if not is_positive_int(getattr(self, name)):
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if self.patience is not None and not _is_positive_int(self.patience):
+        if self.patience is not None and not is_positive_int(self.patience):
             raise ValueError(f"patience must be a positive integer or None, got {self.patience!r}")
         if not self.lr > 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
@@ -177,6 +178,10 @@ class NeuralEstimator(BaseEstimator):
         if not 0 < self.holdout < 1:
             raise ValueError(f"holdout must lie in (0, 1), got {self.holdout}")
         resolve_device(self.device)
+
+    def with_seed(self, seed: int) -> NeuralEstimator:
+        """Return a copy with ``seed``, keeping the other settings and the progress callback."""
+        return dataclasses.replace(self, seed=seed, progress=self._progress)
 
     def device_type(self) -> str:
         """Return the type of the device the critics train on (``device`` resolved)."""
@@ -228,7 +233,7 @@ class NeuralEstimator(BaseEstimator):
             same data with ``seed = seeds[e]`` (to float32 round-off).
         """
         p, q = check_batched_samples(x_p, x_q)
-        return self._fit(p, q, _member_seeds(self.seed, p.shape[0], seeds))
+        return self._fit(p, q, member_seeds(self.seed, p.shape[0], seeds))
 
     def _fit(self, p: np.ndarray, q: np.ndarray, seeds: Sequence[int]) -> np.ndarray:
         device = resolve_device(self.device)
@@ -328,11 +333,6 @@ class NeuralEstimator(BaseEstimator):
     ) -> BatchedMLP:
         """Build the stacked critic with this estimator's architecture and extra ``options``."""
         return BatchedMLP(generators, dim, self.hidden, self.activation, **options)
-
-
-def _is_positive_int(value: object) -> bool:
-    # A setting such as steps=10.5 or batch_size=True is a mistake, not something to truncate.
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
 
 
 def _child_generator(parent: torch.Generator) -> torch.Generator:

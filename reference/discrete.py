@@ -20,55 +20,22 @@ from typing import Any
 import numpy as np
 
 from divergence_verify.reference.fdivergences import FDivergence, get_divergence
+from divergence_verify.reference.validation import (  # re-exported: their first home
+    SUM_TOLERANCE,
+    check_critic,
+    check_pair,
+    check_probability_vector,
+)
 
-SUM_TOLERANCE = 1e-9
-"""Absolute tolerance on ``|sum(p) - 1|`` (plus 4 ulp per entry for rounding in the sum)."""
-
-
-def check_probability_vector(p: Any, label: str = "p") -> np.ndarray:
-    """Validate a probability vector and return it as a 1-D float64 array.
-
-    Raises
-    ------
-    TypeError
-        If ``p`` is not a real numeric array.
-    ValueError
-        If it is not 1-D, is empty, holds NaN, infinite or negative entries, or does not sum to 1
-        within :data:`SUM_TOLERANCE`.
-    """
-    try:
-        arr = np.asarray(p)
-    except Exception as exc:  # pragma: no cover - exotic inputs
-        raise TypeError(f"{label} must be array-like, got {type(p).__name__}") from exc
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{label} must be a 1-D probability vector, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{label} is empty: expected at least one probability")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{label} holds NaN or infinite entries: probabilities must be finite")
-    if np.any(arr < 0):
-        raise ValueError(f"{label} has negative entries (min {arr.min():.3g}): expected >= 0")
-    total = math.fsum(arr)
-    if abs(total - 1.0) > SUM_TOLERANCE + 4 * arr.size * np.finfo(float).eps:
-        raise ValueError(
-            f"{label} sums to {total!r}, expected 1 within {SUM_TOLERANCE:g}; normalise it first"
-        )
-    return arr
-
-
-def check_pair(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate two probability vectors on a common support (same length)."""
-    p_arr = check_probability_vector(p, "p")
-    q_arr = check_probability_vector(q, "q")
-    if p_arr.shape != q_arr.shape:
-        raise ValueError(
-            f"p and q must be on a common support (same length), got {p_arr.size} and {q_arr.size}"
-        )
-    return p_arr, q_arr
-
+__all__ = [
+    "SUM_TOLERANCE",
+    "check_pair",
+    "check_probability_vector",
+    "discrete_divergence",
+    "log_likelihood_ratio",
+    "optimal_critic",
+    "variational_objective",
+]
 
 def discrete_divergence(name: str, p: Any, q: Any) -> float:
     r"""Return :math:`D_f(P\|Q)` for probability vectors ``p``, ``q`` on a common support.
@@ -138,28 +105,6 @@ def optimal_critic(name: str, p: Any, q: Any) -> np.ndarray:
     return _optimal_critic(div, p_arr, q_arr)
 
 
-def _check_critic(t: Any, shape: tuple[int, ...]) -> np.ndarray:
-    try:
-        arr = np.asarray(t)
-    except Exception as exc:  # pragma: no cover - exotic inputs (ragged lists raise here)
-        raise TypeError(f"critic t must be a real numeric array of shape {shape}") from exc
-    if not (
-        np.issubdtype(arr.dtype, np.integer)
-        or np.issubdtype(arr.dtype, np.floating)
-        or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(
-            f"critic t must hold real numbers (one value per support cell, shape {shape}), got "
-            f"dtype {arr.dtype}"
-        )
-    arr = arr.astype(np.float64)
-    if arr.shape != shape:
-        raise ValueError(f"critic t must have shape {shape} like p, got {arr.shape}")
-    if np.any(np.isnan(arr)):
-        raise ValueError("critic t holds NaN values")
-    return arr
-
-
 def variational_objective(name: str, p: Any, q: Any, t: Any) -> float:
     r"""Return :math:`J(t) = \mathbb{E}_P[t] - \mathbb{E}_Q[f^*(t)]` for a critic on the support.
 
@@ -204,7 +149,7 @@ def variational_objective(name: str, p: Any, q: Any, t: Any) -> float:
     """
     div = get_divergence(name)
     p_arr, q_arr = check_pair(p, q)
-    t_arr = _check_critic(t, p_arr.shape)
+    t_arr = check_critic(t, p_arr.shape)
     on_p = p_arr > 0
     on_q = q_arr > 0
     low, high = div.domain

@@ -12,7 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from divergence_verify.reference.discrete import check_probability_vector
+from divergence_verify.reference.validation import (
+    check_mean_cov,
+    check_probability_vector,
+    check_sample_size,
+    require_1d,
+)
 
 # Beyond this many standard deviations a Gaussian density is below exp(-800), i.e. 0 in float64.
 _TAIL_SIGMAS = 40.0
@@ -38,12 +43,6 @@ class Distribution:
         if arr.ndim != 2 or arr.shape[1] != self.dim:
             raise ValueError(f"points must have shape [n, {self.dim}], got {arr.shape}")
         return arr
-
-
-def _check_n(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"sample size must be a non-negative integer, got {n!r}")
-    return int(n)
 
 
 @dataclass(frozen=True)
@@ -76,32 +75,8 @@ class Categorical(Distribution):
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``n`` labels drawn with ``numpy.random.default_rng(seed)``, shape [n, 1]."""
         rng = np.random.default_rng(seed)
-        return rng.choice(self.probs.size, size=_check_n(n), p=self.probs).astype(float)[:, None]
-
-
-def _check_mean_cov(mean: Any, cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mu = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-    sigma = np.atleast_2d(np.asarray(cov, dtype=np.float64))
-    if mu.ndim != 1:
-        raise ValueError(f"mean must be a vector of shape [d], got shape {mu.shape}")
-    d = mu.size
-    if d == 0:
-        raise ValueError("mean is empty: expected a vector of shape [d] with d >= 1")
-    if sigma.shape != (d, d):
-        raise ValueError(f"cov must have shape [{d}, {d}] to match the mean, got {sigma.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
-        raise ValueError("mean and cov must be finite (no NaN or inf)")
-    if not np.allclose(sigma, sigma.T, rtol=1e-10, atol=1e-12 * np.abs(sigma).max()):
-        raise ValueError("cov must be symmetric")
-    sigma = 0.5 * (sigma + sigma.T)
-    try:
-        chol = np.linalg.cholesky(sigma)
-    except np.linalg.LinAlgError:
-        eig = np.linalg.eigvalsh(sigma).min()
-        raise ValueError(
-            f"cov must be positive definite; its smallest eigenvalue is {eig:.3g}"
-        ) from None
-    return mu, sigma, chol
+        labels = rng.choice(self.probs.size, size=check_sample_size(n), p=self.probs)
+        return labels.astype(float)[:, None]
 
 
 @dataclass(frozen=True)
@@ -122,7 +97,7 @@ class Gaussian(Distribution):
     _chol: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        mu, sigma, chol = _check_mean_cov(self.mean, self.cov)
+        mu, sigma, chol = check_mean_cov(self.mean, self.cov)
         object.__setattr__(self, "mean", mu)
         object.__setattr__(self, "cov", sigma)
         object.__setattr__(self, "_chol", chol)
@@ -146,12 +121,12 @@ class Gaussian(Distribution):
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``mean + L z`` with ``z`` standard normal from ``default_rng(seed)``."""
         rng = np.random.default_rng(seed)
-        z = rng.standard_normal((_check_n(n), self.dim))
+        z = rng.standard_normal((check_sample_size(n), self.dim))
         return self.mean + z @ self._chol.T
 
     def cdf(self, x: Any) -> np.ndarray:
         """Return the cumulative distribution function at ``x`` (one-dimensional only)."""
-        _require_1d(self, "cdf")
+        require_1d(self, "cdf")
         from scipy import stats  # here: constructing distributions loads no scipy
 
         return stats.norm.cdf(np.asarray(x, dtype=np.float64), self.mean[0], self.std)
@@ -159,7 +134,7 @@ class Gaussian(Distribution):
     @property
     def std(self) -> float:
         """Standard deviation (one-dimensional only)."""
-        _require_1d(self, "std")
+        require_1d(self, "std")
         return math.sqrt(self.cov[0, 0])
 
     def breakpoints(self) -> list[float]:
@@ -224,7 +199,7 @@ class GaussianMixture(Distribution):
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``n`` draws: a component by its weight, then a draw from it."""
         rng = np.random.default_rng(seed)
-        n = _check_n(n)
+        n = check_sample_size(n)
         labels = rng.choice(self.weights.size, size=n, p=self.weights)
         out = np.empty((n, self.dim))
         for k, comp in enumerate(self.components):
@@ -234,15 +209,12 @@ class GaussianMixture(Distribution):
 
     def cdf(self, x: Any) -> np.ndarray:
         """Return the cumulative distribution function at ``x`` (one-dimensional only)."""
-        _require_1d(self, "cdf")
+        require_1d(self, "cdf")
         return sum(w * c.cdf(x) for w, c in zip(self.weights, self.components, strict=True))
 
     def breakpoints(self) -> list[float]:
         """Union of the components' quadrature breakpoints (1-D only)."""
-        _require_1d(self, "breakpoints")
+        require_1d(self, "breakpoints")
         return sorted({b for c in self.components for b in c.breakpoints()})
 
 
-def _require_1d(dist: Distribution, what: str) -> None:
-    if dist.dim != 1:
-        raise ValueError(f"{what} is defined for one-dimensional distributions, got d = {dist.dim}")

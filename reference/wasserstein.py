@@ -41,6 +41,8 @@ import ot
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial.distance import cdist
 
+from divergence_verify.reference.validation import WEIGHT_SUM_TOL, check_clouds, check_shift
+
 __all__ = [
     "LP_RETRIES",
     "WEIGHT_SUM_TOL",
@@ -50,10 +52,6 @@ __all__ = [
     "wasserstein1_dual",
     "wasserstein1_translation",
 ]
-
-WEIGHT_SUM_TOL = 1e-9
-"""Largest accepted ``|sum(w) - 1|``: loose enough for uniform weights ``1/n`` summed in float64
-(error about ``n * 2**-53``), tight enough that a forgotten normalisation is always caught."""
 
 LP_RETRIES = 3
 """How many times an LP that stopped at its iteration limit is re-run with a 10x larger limit."""
@@ -98,64 +96,6 @@ class W1Dual:
     critic_x: FloatArray
     critic_y: FloatArray
     plan: FloatArray
-
-
-def _check_cloud(points: ArrayLike, name: str) -> FloatArray:
-    """Validate a point cloud and return it as a float64 array of shape [n, d]."""
-    arr = np.asarray(points)
-    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 1-D [n] or 2-D [n, d], got ndim={arr.ndim}")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: expected at least one point, got shape {arr.shape}")
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has dimension d=0: expected d >= 1, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf: expected finite coordinates")
-    return arr
-
-
-def _check_weights(weights: ArrayLike | None, n: int, name: str) -> FloatArray:
-    """Validate weights for ``n`` points (``None`` means uniform); return them as float64 [n]."""
-    if weights is None:
-        return np.full(n, 1.0 / n)
-    w = np.asarray(weights)
-    if not (np.issubdtype(w.dtype, np.integer) or np.issubdtype(w.dtype, np.floating)):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {w.dtype}")
-    if w.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got ndim={w.ndim}")
-    if w.shape[0] != n:
-        raise ValueError(f"{name} has length {w.shape[0]}, expected {n} (one per point)")
-    w = w.astype(np.float64)
-    if not np.all(np.isfinite(w)):
-        raise ValueError(f"{name} contains NaN or inf: expected finite weights")
-    if np.any(w < 0):
-        raise ValueError(f"{name} has negative entries (min {w.min()}): expected weights >= 0")
-    total = float(w.sum())
-    if abs(total - 1.0) > WEIGHT_SUM_TOL:
-        raise ValueError(
-            f"{name} sums to {total!r}, expected 1 within {WEIGHT_SUM_TOL:g} (absolute)"
-        )
-    # Renormalise so that both marginals carry exactly the same float mass: the LP is then
-    # feasible without POT silently rescaling b, and the change is below WEIGHT_SUM_TOL.
-    return w / total
-
-
-def _check_pair(
-    x: ArrayLike, y: ArrayLike, a: ArrayLike | None, b: ArrayLike | None
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Validate two clouds of the same dimension and their weights."""
-    xs = _check_cloud(x, "x")
-    ys = _check_cloud(y, "y")
-    if xs.shape[1] != ys.shape[1]:
-        raise ValueError(
-            f"x and y must have the same dimension, got d={xs.shape[1]} and d={ys.shape[1]}"
-        )
-    return xs, ys, _check_weights(a, xs.shape[0], "a"), _check_weights(b, ys.shape[0], "b")
 
 
 def _solve_lp(
@@ -223,7 +163,7 @@ def wasserstein1_1d(
     TypeError
         On non-numeric input.
     """
-    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    xs, ys, wa, wb = check_clouds(x, y, a, b)
     if xs.shape[1] != 1:
         raise ValueError(f"wasserstein1_1d needs one-dimensional data, got d={xs.shape[1]}")
     z = np.concatenate([xs[:, 0], ys[:, 0]])
@@ -282,7 +222,7 @@ def wasserstein1(
     """
     if method not in ("auto", "lp", "1d"):
         raise ValueError(f"method must be 'auto', 'lp' or '1d', got {method!r}")
-    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    xs, ys, wa, wb = check_clouds(x, y, a, b)
     if method == "1d" or (method == "auto" and xs.shape[1] == 1):
         return wasserstein1_1d(xs, ys, wa, wb)
     cost = cdist(xs, ys, metric="euclidean")
@@ -337,7 +277,7 @@ def wasserstein1_dual(
     RuntimeError
         If the LP does not reach optimality within the retries.
     """
-    xs, ys, wa, wb = _check_pair(x, y, a, b)
+    xs, ys, wa, wb = check_clouds(x, y, a, b)
     cost = cdist(xs, ys, metric="euclidean")
     plan, log = _solve_lp(ot.emd, wa, wb, cost, num_iter_max)
     f = np.asarray(log["u"], dtype=np.float64)
@@ -381,14 +321,4 @@ def wasserstein1_translation(shift: ArrayLike) -> float:
     TypeError
         On non-numeric input.
     """
-    s = np.asarray(shift)
-    if not (np.issubdtype(s.dtype, np.integer) or np.issubdtype(s.dtype, np.floating)):
-        raise TypeError(f"shift must be a real numeric vector, got dtype {s.dtype}")
-    if s.ndim > 1:
-        raise ValueError(f"shift must be a scalar or a 1-D vector [d], got ndim={s.ndim}")
-    if s.size == 0:
-        raise ValueError("shift is empty: expected a vector of length d >= 1")
-    s = s.astype(np.float64)
-    if not np.all(np.isfinite(s)):
-        raise ValueError("shift contains NaN or inf: expected finite coordinates")
-    return float(np.linalg.norm(s))
+    return float(np.linalg.norm(check_shift(shift)))

@@ -28,6 +28,7 @@ from divergence_verify.estimators import (
 from divergence_verify.reference import DIVERGENCES, W1
 
 HEAVY = ("torch", "ot", "scipy", "matplotlib")
+QUICK = {"hidden": (8,), "steps": 50, "eval_every": 25, "batch_size": 16}
 
 
 def test_importing_the_layers_loads_no_heavy_library() -> None:
@@ -170,6 +171,11 @@ def test_hooks_of_a_neural_estimator() -> None:
     est = make_estimator("fgan", "kl", device="cpu")
     assert is_builtin(est)
     assert (device_of(est), sample_device_of(est)) == ("cpu", None)
+    seen: list[dict] = []
+    reseeded = with_seed(make_estimator("fgan", "kl", progress=seen.append, **QUICK), 4)
+    assert reseeded.seed == 4
+    reseeded.estimate(np.zeros((40, 1)), np.ones((40, 1)))
+    assert seen  # the progress callback survives reseeding
     auto = make_estimator("fgan", "kl")  # "auto" is resolved
     gpu = torch.cuda.is_available()
     assert device_of(auto) == ("cuda" if gpu else "cpu")

@@ -148,6 +148,15 @@ def test_ladder_shows_the_bias_allowance_and_its_verdicts(smoke: Path) -> None:
     borderline = sum(r.status is Status.BORDERLINE for r in summary.rungs)
     assert len(hollow) == borderline  # one hollow marker per borderline rung
     assert any("allowed RMSE" in t.get_text() for t in right.get_legend().get_texts())
+    # Headroom: every point in range, error-bar caps included, sits clear of the frame.
+    for ax in (left, right):
+        low, high = ax.get_ylim()
+        top, bottom = (ax.transData.transform((1.0, v))[1] for v in (high, low))
+        for line in ax.get_lines():
+            for x, y in line.get_xydata():
+                if low < y < high and line.get_marker() not in ("None", "none", ""):
+                    pixel = ax.transData.transform((x, y))[1]
+                    assert top - pixel >= 2 and pixel - bottom >= 2
 
 
 def test_log_axes_label_their_top(smoke: Path) -> None:

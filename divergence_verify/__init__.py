@@ -18,33 +18,34 @@ nothing.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from divergence_verify._lazy import lazy_module_attributes
 
 __version__ = "0.1.0"
 
 # Public name -> the module that defines it (imported when the name is first used).
 _EXPORTS = {
-    "divergence": "divergence_verify.reference",
-    "exact_divergence": "divergence_verify.reference",
-    "optimal_critic": "divergence_verify.reference",
-    "variational_objective": "divergence_verify.reference",
-    "wasserstein1": "divergence_verify.reference",
-    "DIVERGENCES": "divergence_verify.reference",
-    "Gaussian": "divergence_verify.reference",
-    "GaussianMixture": "divergence_verify.reference",
-    "Categorical": "divergence_verify.reference",
-    "make_estimator": "divergence_verify.estimators",
-    "list_estimators": "divergence_verify.estimators",
-    "register_estimator": "divergence_verify.estimators",
-    "as_estimator": "divergence_verify.estimators",
-    "certify": "divergence_verify.verify",
-    "sweep": "divergence_verify.verify",
-    "Rules": "divergence_verify.verify",
-    "Certificate": "divergence_verify.verify",
-    "SCENARIOS": "divergence_verify.verify",
-    "get_scenario": "divergence_verify.verify",
-    "register_scenario": "divergence_verify.verify",
+    "divergence": "reference",
+    "exact_divergence": "reference",
+    "optimal_critic": "reference",
+    "variational_objective": "reference",
+    "wasserstein1": "reference",
+    "DIVERGENCES": "reference",
+    "Gaussian": "reference",
+    "GaussianMixture": "reference",
+    "Categorical": "reference",
+    "make_estimator": "estimators",
+    "list_estimators": "estimators",
+    "register_estimator": "estimators",
+    "as_estimator": "estimators",
+    "certify": "verify",
+    "sweep": "verify",
+    "Rules": "verify",
+    "Certificate": "verify",
+    "SCENARIOS": "verify",
+    "get_scenario": "verify",
+    "register_scenario": "verify",
 }
 _SUBPACKAGES = ("reference", "estimators", "verify")
 
@@ -105,16 +106,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    """Import a re-exported name's module on first use (PEP 562)."""
-    if name in _SUBPACKAGES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-        globals()[name] = value  # later lookups skip this function
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_module_attributes(__name__, _EXPORTS, _SUBPACKAGES, __all__)

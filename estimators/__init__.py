@@ -10,9 +10,7 @@ modules themselves (``estimators.knn``, ``estimators.variational``, ...) load on
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from divergence_verify._lazy import lazy_module_attributes
 from divergence_verify.estimators.base import (
     BaseEstimator,
     CallableEstimator,
@@ -66,8 +64,4 @@ _LAZY_SUBMODULES = frozenset({
 })
 
 
-def __getattr__(name: str) -> Any:
-    """Import a heavy submodule on first access (PEP 562)."""
-    if name in _LAZY_SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_module_attributes(__name__, {}, _LAZY_SUBMODULES, __all__)

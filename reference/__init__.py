@@ -10,8 +10,9 @@ neither scipy nor POT: they come with the first quadrature, W1 or scipy-backed d
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from divergence_verify._lazy import lazy_module_attributes
 
 # Public name -> the module (under this package) that defines it.
 _EXPORTS = {
@@ -113,16 +114,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module of a public name, or a submodule, on first use (PEP 562)."""
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_module_attributes(__name__, _EXPORTS, _SUBMODULES, __all__)

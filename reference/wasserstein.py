@@ -37,9 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import ot
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial.distance import cdist
 
 from divergence_verify.reference.validation import WEIGHT_SUM_TOL, check_clouds, check_shift
 
@@ -225,6 +223,11 @@ def wasserstein1(
     xs, ys, wa, wb = check_clouds(x, y, a, b)
     if method == "1d" or (method == "auto" and xs.shape[1] == 1):
         return wasserstein1_1d(xs, ys, wa, wb)
+    # POT (which imports torch when present) and scipy load only for the LP: the 1-D formula
+    # above, and scenarios that use it, need neither.
+    import ot
+    from scipy.spatial.distance import cdist
+
     cost = cdist(xs, ys, metric="euclidean")
     value, _ = _solve_lp(ot.emd2, wa, wb, cost, num_iter_max)
     return float(value)
@@ -278,6 +281,9 @@ def wasserstein1_dual(
         If the LP does not reach optimality within the retries.
     """
     xs, ys, wa, wb = check_clouds(x, y, a, b)
+    import ot
+    from scipy.spatial.distance import cdist
+
     cost = cdist(xs, ys, metric="euclidean")
     plan, log = _solve_lp(ot.emd, wa, wb, cost, num_iter_max)
     f = np.asarray(log["u"], dtype=np.float64)

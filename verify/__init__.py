@@ -18,8 +18,9 @@ plugin loads none of torch, POT, scipy or matplotlib. The command line is
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from divergence_verify._lazy import lazy_module_attributes
 
 # Public name -> the submodule that defines it (imported when the name is first used).
 _EXPORTS = {
@@ -81,15 +82,4 @@ if TYPE_CHECKING:
     from divergence_verify.verify.sweeps import Record, SweepResult, sweep
 
 
-def __getattr__(name: str) -> Any:
-    """Import a re-exported name's module on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_module_attributes(__name__, _EXPORTS, (), __all__)

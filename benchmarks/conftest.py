@@ -23,8 +23,7 @@ import pytest
 import scipy
 import torch
 
-from divergence_verify.estimators import make_estimator
-from divergence_verify.estimators._torch import resolve_device
+from divergence_verify.estimators import make_estimator, resolve_device
 from divergence_verify.verify.stats import fit_rate
 
 

@@ -88,9 +88,13 @@ class Transform:
         """Return the translation T(x + s) - T(x) (isometries, which are affine, only)."""
         raise ValueError(f"{type(self).__name__} is not an isometry: it moves no translation")
 
-    def separable(self, split: int) -> bool:
-        """Whether T maps (x, y) = (first ``split`` coordinates, rest) to (T_x(x), T_y(y))."""
-        return self.elementwise
+    def image_split(self, split: int) -> int | None:
+        """Where (x, y) = (first ``split`` coordinates, rest) is split in the image.
+
+        Returns the dimension of T_x(x) when T maps (x, y) to (T_x(x), T_y(y)) (separate maps of
+        X and of Y: mutual information kept), else None.
+        """
+        return split if self.elementwise else None
 
     def describe(self) -> dict[str, Any]:
         """JSON-serialisable recipe of the map (its parameters or the seed that draws them)."""
@@ -304,8 +308,11 @@ class Blockwise(Transform):
         return np.concatenate([t.push_shift(shift[a:b]) for t, a, b in
                                zip(self.parts, self._cuts_in, self._cuts_in[1:], strict=False)])
 
-    def separable(self, split: int) -> bool:  # noqa: D102
-        return split in set(self._cuts_in.tolist()) or all(t.elementwise for t in self.parts)
+    def image_split(self, split: int) -> int | None:  # noqa: D102
+        cuts = self._cuts_in.tolist()
+        if split in cuts:
+            return int(self._cuts_out[cuts.index(split)])
+        return split if all(t.elementwise for t in self.parts) else None
 
     def describe(self) -> dict[str, Any]:  # noqa: D102
         return {"type": "Blockwise", "parts": [t.describe() for t in self.parts]}

@@ -207,17 +207,22 @@ def n_label(n: float) -> str:
 
 def finish(fig: Figure) -> None:
     """Label every log y axis with plain numbers over its whole height."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)  # the axes' final heights decide how many labels fit
     for ax in fig.axes:
         if ax.get_visible() and ax.get_yscale() == "log":
             _label_log_axis(ax)
 
 
-_LEADS = ((1,), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
+_LEADS = ((1,), (1, 3), (1, 2, 5), (1, 2, 3, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9))
 """Candidate series of labelled log ticks (leading digits per decade), sparsest first."""
 
 
-def log_ticks(low: float, high: float) -> list[float]:
+def log_ticks(low: float, high: float, most: int | None = None) -> list[float]:
     """Return the labelled ticks of a log axis from ``low`` to ``high`` (both > 0).
+
+    ``most`` caps the number of labels (what fits the axis's height; at least 3).
 
     Candidates: the decade series of :data:`_LEADS` and evenly spaced round numbers (1, 2, 2.5
     or 5 times a power of ten apart), each with three to eight labels in range (more on an axis
@@ -245,7 +250,8 @@ def log_ticks(low: float, high: float) -> list[float]:
         return (widest + 0.5 * (hi - points[-2])) / span + 0.02 * len(ticks)
 
     candidates = [series(leads) for leads in _LEADS] + [even(b) for b in range(3, 8)]
-    candidates = [c for c in candidates if 3 <= len(c) <= max(8, 3 * span)]
+    limit = max(8, 3 * span) if most is None else max(3, most)
+    candidates = [c for c in candidates if 3 <= len(c) <= limit]
     if not candidates:  # a sliver of an axis: its two ends
         return [float(f"{low:.3g}"), float(f"{high:.3g}")]
     return min(candidates, key=score)
@@ -262,7 +268,10 @@ def _label_log_axis(ax: plt.Axes) -> None:
     if not (math.isfinite(low) and math.isfinite(high) and 0 < low < high):
         return
     ax.set_ylim(low, high)
-    ax.yaxis.set_major_locator(FixedLocator(log_ticks(low, high)))
+    # Labels at least 1.8 font heights apart, so that none overlaps on a short panel.
+    height_pt = ax.get_position().height * ax.figure.get_size_inches()[1] * 72
+    most = int(height_pt / (1.8 * FONT_PT))
+    ax.yaxis.set_major_locator(FixedLocator(log_ticks(low, high, most)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:.6g}"))
     ax.yaxis.set_minor_locator(LogLocator(subs=tuple(range(2, 10))))
     ax.yaxis.set_minor_formatter(NullFormatter())

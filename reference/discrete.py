@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from divergence_verify.reference.fdivergences import FDivergence, get_divergence
+from divergence_verify.reference.ranges import clamp_rounding
 from divergence_verify.reference.validation import (  # re-exported: their first home
     SUM_TOLERANCE,
     check_critic,
@@ -60,9 +61,10 @@ def discrete_divergence(name: str, p: Any, q: Any) -> float:
         terms = div.perspective(p_arr, q_arr)
     if np.any(np.isinf(terms)):
         return math.inf
-    # fsum: terms of opposite sign cancel between nearly equal vectors. No clamping at 0: a
-    # negative total would reveal a broken formula, beyond rounding of a few ulp.
-    return math.fsum(terms)
+    # fsum: terms of opposite sign cancel between nearly equal vectors. Clamped into
+    # [0, upper bound] only for an excess of rounding size (reference.ranges); a larger one
+    # would reveal a broken formula and is left visible.
+    return clamp_rounding(math.fsum(terms), div.upper_bound)
 
 
 def log_likelihood_ratio(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ this module registers the built-in methods: the Gaussian closed forms and the ca
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from divergence_verify.reference.exact import (
 )
 from divergence_verify.reference.fdivergences import get_divergence
 from divergence_verify.reference.quadrature import quadrature_divergence
+from divergence_verify.reference.ranges import clamp_rounding
 
 __all__ = [
     "QUADRATURE_MAX_RELATIVE_ERROR",
@@ -65,10 +67,12 @@ def exact_divergence(name: str, p: Distribution, q: Distribution) -> ExactValue:
         raise ValueError(f"P and Q must have the same dimension, got {p.dim} and {q.dim}")
     method = lookup(name, type(p), type(q))
     result = method(name, p, q) if method is not None else None
+    if result is None and p.dim == 1 and hasattr(p, "breakpoints") and hasattr(q, "breakpoints"):
+        result = quadrature_divergence(name, p, q)
     if result is not None:
-        return result
-    if p.dim == 1 and hasattr(p, "breakpoints") and hasattr(q, "breakpoints"):
-        return quadrature_divergence(name, p, q)
+        # Rounding can put a value a few ulps outside [0, bound]: clamp that, and only that.
+        value = clamp_rounding(result.value, get_divergence(name).upper_bound)
+        return result if value == result.value else replace(result, value=value)
     raise NotImplementedError(
         f"no exact method for {name!r} between {type(p).__name__} (d={p.dim}) and "
         f"{type(q).__name__} (d={q.dim}); closed forms cover KL, reverse KL, Jeffreys, squared "

@@ -39,8 +39,10 @@ import math
 
 import numpy as np
 
+from divergence_verify.reference._numerics import scaled_norm
 from divergence_verify.reference.distributions import Gaussian
 from divergence_verify.reference.exact import ExactValue, closed_form, register_divergence
+from divergence_verify.reference.fdivergences import get_divergence
 from divergence_verify.reference.quadrature import quadrature_divergence
 
 
@@ -51,7 +53,8 @@ def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
     a = np.linalg.solve(lq, np.linalg.cholesky(p.cov))  # Lq^{-1} Lp: tr(Sq^-1 Sp) = ||a||_F^2
     z = np.linalg.solve(lq, delta)
     log_det_ratio = q.log_det_cov - p.log_det_cov
-    return 0.5 * float(np.sum(a * a) + z @ z - p.dim + log_det_ratio)
+    norm = scaled_norm(z)  # |z|^2 beyond float64 is inf (KL = Delta^2 / 2 is), not a warning
+    return 0.5 * (float(np.sum(a * a)) + norm * norm - p.dim + log_det_ratio)
 
 
 def _equal_covariance(p: Gaussian, q: Gaussian) -> bool:
@@ -59,9 +62,14 @@ def _equal_covariance(p: Gaussian, q: Gaussian) -> bool:
 
 
 def mahalanobis(p: Gaussian, q: Gaussian) -> float:
-    """Return the Mahalanobis distance between the means under P's covariance."""
-    z = np.linalg.solve(np.linalg.cholesky(p.cov), p.mean - q.mean)
-    return math.sqrt(float(z @ z))
+    """Return the Mahalanobis distance between the means under P's covariance.
+
+    Evaluated as a scaled norm: finite for means as far apart as 1e300 (no overflow of the
+    squares).
+    """
+    with np.errstate(over="ignore"):  # a difference of means beyond float64 is inf, as it is
+        delta = p.mean - q.mean
+    return scaled_norm(np.linalg.solve(np.linalg.cholesky(p.cov), delta))
 
 
 @register_divergence("kl", Gaussian, Gaussian)
@@ -79,19 +87,50 @@ def _jeffreys(name: str, p: Gaussian, q: Gaussian) -> ExactValue:
     return closed_form(kl_gaussian(p, q) + kl_gaussian(q, p))
 
 
-@register_divergence("hellinger", Gaussian, Gaussian)
-def _hellinger(name: str, p: Gaussian, q: Gaussian) -> ExactValue:
+def _log_one_minus_omega_squared(p: Gaussian, q: Gaussian, omega: np.ndarray) -> np.ndarray:
+    r"""Return :math:`\log(1 - \omega_i^2)` for the sorted eigenvalues ``omega`` of W.
+
+    Where :math:`\omega^2 \le \tfrac12` it is ``log1p(-omega**2)``: omega comes from the
+    difference of the covariances, so nearly equal ones keep their digits. Near
+    :math:`|\omega| = 1` that form has only the absolute accuracy of omega (it clamped at
+    ``nextafter(1, 0)``: 1.99976 instead of 1.99997 at variance 1e-20 against 1), so there the
+    same quantity is taken from the generalised eigenvalues :math:`\lambda_i` of
+    :math:`(\Sigma_p, \Sigma_q)`, :math:`\omega = (\lambda - 1)/(\lambda + 1)`,
+    :math:`1 - \omega^2 = 4\lambda/(1 + \lambda)^2`, evaluated in log space. The map from
+    lambda to omega is increasing, so both sorted spectra pair up index by index.
+    """
+    out = np.log1p(-np.minimum(omega**2, 0.5))
+    far = omega**2 > 0.5
+    if np.any(far):
+        chol_q = np.linalg.cholesky(q.cov)
+        whitened = np.linalg.solve(chol_q, np.linalg.solve(chol_q, p.cov).T)
+        lam = np.linalg.eigvalsh(0.5 * (whitened + whitened.T))
+        # lambda > 0 in exact arithmetic; a rounded non-positive one (a covariance singular
+        # against the other to float64) is floored at the smallest normal float: BC = 0 there.
+        lam = np.maximum(lam, np.finfo(np.float64).tiny)
+        log_lam = np.log(lam)
+        log_one_plus = np.logaddexp(0.0, log_lam)
+        out[far] = (math.log(4.0) + log_lam - 2.0 * log_one_plus)[far]
+    return out
+
+
+def bhattacharyya_distance(p: Gaussian, q: Gaussian) -> float:
+    r"""Return :math:`D_B = -\log BC` between Gaussians (module docstring; ``inf`` if BC = 0)."""
     mid = 0.5 * (p.cov + q.cov)
     chol_mid = np.linalg.cholesky(mid)
     z = np.linalg.solve(chol_mid, p.mean - q.mean)
     # omega: eigenvalues of W = ½ Lm^-1 (Sp - Sq) Lm^-T, in (-1, 1) (module docstring).
     diff = np.linalg.solve(chol_mid, np.linalg.solve(chol_mid, 0.5 * (p.cov - q.cov)).T)
     omega = np.linalg.eigvalsh(0.5 * (diff + diff.T))
-    # omega^2 < 1 in exact arithmetic; at rounding level it may reach 1 for a covariance
-    # numerically singular against the other, where BC = 0 to float64 anyway.
-    spread = np.minimum(omega**2, np.nextafter(1.0, 0.0))
-    bhattacharyya = 0.125 * float(z @ z) - 0.25 * math.fsum(np.log1p(-spread))
-    return closed_form(-2.0 * math.expm1(-bhattacharyya))  # 2(1 - e^{-D_B}), accurate near 0
+    log_spread = _log_one_minus_omega_squared(p, q, omega)
+    norm = scaled_norm(z)  # |z|^2 as norm * norm: inf beyond float64, never OverflowError
+    return 0.125 * (norm * norm) - 0.25 * math.fsum(log_spread)
+
+
+@register_divergence("hellinger", Gaussian, Gaussian)
+def _hellinger(name: str, p: Gaussian, q: Gaussian) -> ExactValue:
+    # 2(1 - e^{-D_B}), accurate near 0 (expm1); D_B = inf gives exactly 2.
+    return closed_form(-2.0 * math.expm1(-bhattacharyya_distance(p, q)))
 
 
 def log_chi2_integral(p: Gaussian, q: Gaussian) -> float:
@@ -115,7 +154,8 @@ def log_chi2_integral(p: Gaussian, q: Gaussian) -> float:
         return math.inf
     z = np.linalg.solve(chol, p.mean - q.mean)  # delta^T B^-1 delta = |L^-1 delta|^2
     log_det_b = 2.0 * float(np.sum(np.log(np.diag(chol))))
-    return float(z @ z) - 0.5 * log_det_b - 0.5 * p.log_det_cov + q.log_det_cov
+    norm = scaled_norm(z)  # inf beyond float64 (the integral is), not an overflow warning
+    return norm * norm - 0.5 * log_det_b - 0.5 * p.log_det_cov + q.log_det_cov
 
 
 @register_divergence("chi2", Gaussian, Gaussian)
@@ -128,10 +168,29 @@ def _chi2(name: str, p: Gaussian, q: Gaussian) -> ExactValue:
         return closed_form(math.inf)
 
 
+SEPARATED_BHATTACHARYYA = 50.0
+r"""Above this :math:`D_B` the bounded divergences (JS, TV, GAN) equal their bound to float64.
+
+Their distance to the bound is at most :math:`2\,BC = 2e^{-D_B}` (:math:`1 - TV = \int\min(p,
+q) \le \int\sqrt{pq}`; for JS the integrand's gap to :math:`p\log 2` is at most
+:math:`\sqrt{pq}`, and GAN is :math:`2\,JS`), below 4e-22 here: far under an ulp of the bound,
+where quadrature of two far-apart densities only adds rounding (or NaN at means of 1e300)."""
+
+
 @register_divergence(("js", "tv", "gan"), Gaussian, Gaussian)
-def _equal_covariance_family(name: str, p: Gaussian, q: Gaussian) -> ExactValue | None:
+def _bounded_family(name: str, p: Gaussian, q: Gaussian) -> ExactValue | None:
+    distance = bhattacharyya_distance(p, q)
+    if distance > SEPARATED_BHATTACHARYYA:
+        bound = get_divergence(name).upper_bound
+        return ExactValue(bound, 2.0 * math.exp(-distance), "separated: the bound, within 2 BC")
     if not _equal_covariance(p, q):
-        return None  # dispatch falls back to 1-D quadrature, or raises for d > 1
+        if p.dim != 1:
+            return None  # dispatch raises: no exact method for d > 1
+        # f-divergences are invariant under one affine map of both laws: standardise Q so the
+        # quadrature works near 0 at unit scale whatever the location and scale (1e300, 1e-150).
+        sd = q.std
+        standard_p = Gaussian([(p.mean[0] - q.mean[0]) / sd], [[(p.std / sd) ** 2]])
+        return quadrature_divergence(name, standard_p, Gaussian([0.0], [[1.0]]))
     delta = mahalanobis(p, q)
     if name == "tv":
         from scipy import special  # here: importing the reference layer loads no scipy

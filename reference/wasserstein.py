@@ -39,6 +39,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from divergence_verify.reference._numerics import scaled_norm
+from divergence_verify.reference.memory import check_lp_memory
 from divergence_verify.reference.validation import WEIGHT_SUM_TOL, check_clouds, check_shift
 
 __all__ = [
@@ -94,6 +96,48 @@ class W1Dual:
     critic_x: FloatArray
     critic_y: FloatArray
     plan: FloatArray
+
+
+def _normalised(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray, float]:
+    """Return both clouds centred and divided by their largest coordinate spread, and the spread.
+
+    W1 is translation invariant and positively homogeneous (:math:`W_1(sX, sY) = s W_1(X, Y)`),
+    so the LP is solved on coordinates in [-1, 1] and its value multiplied back by the spread.
+    Without this, costs overflowed to inf for points at +-1e200 (POT: "problem infeasible") and
+    underflowed to 0 for distinct points 1e-170 apart. Halves are taken before subtracting, so
+    no intermediate overflows at any finite scale; ``spread == 0`` means every point coincides.
+    """
+    both = np.concatenate([xs, ys])
+    lo, hi = both.min(axis=0), both.max(axis=0)
+    centre = 0.5 * lo + 0.5 * hi
+    half_width = 0.5 * hi - 0.5 * lo  # finite even for coordinates at -+1.7e308
+    spread = float(half_width.max())
+    if spread == 0.0:
+        return np.zeros_like(xs), np.zeros_like(ys), 0.0
+    return (
+        (0.5 * xs - 0.5 * centre) / spread * 2.0,
+        (0.5 * ys - 0.5 * centre) / spread * 2.0,
+        spread,
+    )
+
+
+def _canonical(
+    xs: FloatArray, ys: FloatArray, wa: FloatArray, wb: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Return the two weighted clouds in a fixed order, so that W1(x, y) == W1(y, x) exactly.
+
+    The LP and the CDF sum are symmetric only up to rounding (an ulp apart when swapped); the
+    order is by size, then by the bytes of the points and weights, which is total and cheap.
+    """
+    key_x = (xs.shape[0], xs.tobytes(), wa.tobytes())
+    key_y = (ys.shape[0], ys.tobytes(), wb.tobytes())
+    return (xs, ys, wa, wb) if key_x <= key_y else (ys, xs, wb, wa)
+
+
+def _scaled(value: float, spread: float) -> float:
+    """Return ``value * spread`` (``inf`` beyond float64, as the distance then is)."""
+    with np.errstate(over="ignore"):
+        return float(np.float64(value) * np.float64(spread))
 
 
 def _solve_lp(
@@ -164,7 +208,16 @@ def wasserstein1_1d(
     xs, ys, wa, wb = check_clouds(x, y, a, b)
     if xs.shape[1] != 1:
         raise ValueError(f"wasserstein1_1d needs one-dimensional data, got d={xs.shape[1]}")
-    z = np.concatenate([xs[:, 0], ys[:, 0]])
+    xs, ys, wa, wb = _canonical(xs, ys, wa, wb)
+    xs, ys, spread = _normalised(xs, ys)
+    if spread == 0.0:
+        return 0.0
+    return _scaled(_cdf_distance(xs[:, 0], ys[:, 0], wa, wb), spread)
+
+
+def _cdf_distance(x: FloatArray, y: FloatArray, wa: FloatArray, wb: FloatArray) -> float:
+    """Return the CDF sum of :func:`wasserstein1_1d` for samples on a bounded range."""
+    z = np.concatenate([x, y])
     order = np.argsort(z, kind="stable")
     cdf_p = np.cumsum(np.concatenate([wa, np.zeros_like(wb)])[order])
     cdf_q = np.cumsum(np.concatenate([np.zeros_like(wa), wb])[order])
@@ -228,9 +281,14 @@ def wasserstein1(
     import ot
     from scipy.spatial.distance import cdist
 
+    xs, ys, wa, wb = _canonical(xs, ys, wa, wb)
+    check_lp_memory(xs.shape[0], ys.shape[0])
+    xs, ys, spread = _normalised(xs, ys)
+    if spread == 0.0:
+        return 0.0
     cost = cdist(xs, ys, metric="euclidean")
     value, _ = _solve_lp(ot.emd2, wa, wb, cost, num_iter_max)
-    return float(value)
+    return _scaled(float(value), spread)
 
 
 def wasserstein1_dual(
@@ -281,19 +339,28 @@ def wasserstein1_dual(
         If the LP does not reach optimality within the retries.
     """
     xs, ys, wa, wb = check_clouds(x, y, a, b)
+    check_lp_memory(xs.shape[0], ys.shape[0], extra_matrices=(ys.shape[0], ys.shape[0]))
     import ot
     from scipy.spatial.distance import cdist
 
+    # Solved on normalised coordinates (see _normalised); potentials and critics are lengths,
+    # so they scale back by the spread. Coincident clouds (spread 0) keep unit scale.
+    xs, ys, spread = _normalised(xs, ys)
+    unit = spread if spread > 0.0 else 1.0
     cost = cdist(xs, ys, metric="euclidean")
     plan, log = _solve_lp(ot.emd, wa, wb, cost, num_iter_max)
-    f = np.asarray(log["u"], dtype=np.float64)
-    g = np.asarray(log["v"], dtype=np.float64)
-    critic_x = np.min(cost - g[None, :], axis=1)
-    critic_y = np.min(cdist(ys, ys, metric="euclidean") - g[None, :], axis=1)
+    g_unit = np.asarray(log["v"], dtype=np.float64)
+    critic_x = np.min(cost - g_unit[None, :], axis=1)
+    critic_y = np.min(cdist(ys, ys, metric="euclidean") - g_unit[None, :], axis=1)
+    f_unit = np.asarray(log["u"], dtype=np.float64)
+    value = _scaled(float(wa @ f_unit + wb @ g_unit), unit)
+    with np.errstate(over="ignore"):
+        f = f_unit * unit
+        g, critic_x, critic_y = g_unit * unit, critic_x * unit, critic_y * unit
     arrays = (f, g, critic_x, critic_y, np.asarray(plan, dtype=np.float64))
     for arr in arrays:
         arr.flags.writeable = False
-    return W1Dual(float(wa @ f + wb @ g), *arrays)
+    return W1Dual(value, *arrays)
 
 
 def wasserstein1_translation(shift: ArrayLike) -> float:
@@ -327,4 +394,4 @@ def wasserstein1_translation(shift: ArrayLike) -> float:
     TypeError
         On non-numeric input.
     """
-    return float(np.linalg.norm(check_shift(shift)))
+    return scaled_norm(check_shift(shift))  # no overflow of the squares: [1e300, 1e300] is finite

@@ -78,10 +78,10 @@ def estimate_vs_n(results: Sequence[Any], title: str = "", order: Sequence[str] 
         ax.scatter(xs, ys, s=7, color=style["color"], alpha=0.35, linewidths=0)
         points.append((style, [*xs, *n], [*ys, *mean]))
     ax.axhline(truth, color="black", linestyle="--", linewidth=1.0, label=f"exact {truth:.4g}")
-    # Fences at least a quarter of the truth (or 0.05) beyond the quartiles: runs that merely
-    # scatter around the truth are never outliers, only ones far from everything else.
+    # Fences at least half the truth (or 0.05) beyond the quartiles: runs that merely scatter
+    # around the truth are not outliers, only ones far from everything else.
     ax.set_ylim(*robust_limits([y for _, _, ys in points for y in ys], keep=[truth],
-                               min_fence=0.25 * max(abs(truth), 0.2)))
+                               min_fence=0.5 * max(abs(truth), 0.1)))
     clipped = sum(clip_points(ax, xs, ys, style) for style, xs, ys in points)
     log_x(ax, sizes, n_label)
     div = first.divergence

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -33,11 +33,18 @@ from divergence_verify.verify.report.plotting import (
     robust_limits,
     styled,
 )
-from divergence_verify.verify.report.summary import Fit, Status
+from divergence_verify.verify.report.summary import Fit, Rate, Rung, Status
+
+if TYPE_CHECKING:
+    from divergence_verify.verify.design import Rules
+    from divergence_verify.verify.report.page import GridCell
+    from divergence_verify.verify.sweeps import SweepResult
 
 
 @styled
-def estimate_vs_n(results: Sequence[Any], title: str = "", order: Sequence[str] = ()) -> Figure:
+def estimate_vs_n(
+    results: Sequence[SweepResult], title: str = "", order: Sequence[str] = ()
+) -> Figure:
     """Plot each estimator's mean estimate against n with its 95% CI band and the exact value.
 
     Parameters
@@ -101,7 +108,7 @@ def estimate_vs_n(results: Sequence[Any], title: str = "", order: Sequence[str] 
 
 @styled
 def rmse_vs_n(
-    results: Sequence[Any], rates: Sequence[Any], order: Sequence[str] = ()
+    results: Sequence[SweepResult], rates: Sequence[Rate], order: Sequence[str] = ()
 ) -> Figure:
     """Plot RMSE against n on log-log axes, one panel per scenario, with a reference n^-1/2 line.
 
@@ -183,7 +190,7 @@ def rmse_vs_n(
 
 
 @styled
-def ladder(results: Sequence[Any], rungs: Sequence[Any], rules: Any,
+def ladder(results: Sequence[SweepResult], rungs: Sequence[Rung], rules: Rules,
            order: Sequence[str] = ()) -> Figure:
     """Plot the breakdown ladder: the error and the RMSE of each rung against their allowances.
 
@@ -284,7 +291,7 @@ _CELL_COLORS = {Status.PASS: ("#d9f2d9", "#145214"), Status.FAIL: ("#f8d7d7", "#
 
 
 @styled
-def certificate_grid(cells: Sequence[Any], title: str = "", note: str = "") -> Figure:
+def certificate_grid(cells: Sequence[GridCell], title: str = "", note: str = "") -> Figure:
     """Draw the certificate summary as a coloured grid: estimators down, scenarios across.
 
     Parameters

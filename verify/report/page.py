@@ -13,6 +13,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from divergence_verify.verify.design import Rules
 from divergence_verify.verify.report import prose
 from divergence_verify.verify.report.names import divergence_label, unit_label
 from divergence_verify.verify.report.presets import Entry
@@ -310,9 +311,8 @@ def _design_se(data: ReportData) -> str:
                      else math.inf, ".2f")
 
 
-def rules_line(rules: object) -> str:
+def rules_line(r: Rules) -> str:
     """The rules' numbers in one line."""
-    r = rules
     return (f"Rules (verify.Rules): tolerance = {r.atol:g} + {r.rtol:g}·|truth|; RMSE allowed "
             f"{r.spread_factor:g}·tolerance; slope at most {r.max_slope:g} unless RMSE < "
             f"{r.floor_fraction:g}·tolerance, judged only when the design's predicted slope "

@@ -1,0 +1,1 @@
+"""Tests of the scenario blocks, families and named instances."""

@@ -164,7 +164,7 @@ def _w1(p: Distribution, q: Distribution, name: str) -> ExactValue:
         label = type(p.transform).__name__
         return ExactValue(base.value, base.error, f"{base.method}, invariant under {label}")
     discrete = isinstance(p, Categorical)
-    if p.dim == 1 and not discrete:
+    if p.dim == 1 and not discrete and all(hasattr(d, "breakpoints") for d in (p, q)):
         return reference.wasserstein1_quadrature(p, q)
     if discrete:
         support = np.arange(max(p.probs.size, q.probs.size), dtype=float)

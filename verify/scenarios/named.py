@@ -18,6 +18,8 @@ __all__ = ["NAMED"]
 NAMED: dict[str, tuple[str, str, dict]] = {
     "flow8d-kl1": ("flow-gaussian", "8-D mean-shift Gaussians (KL 1) through a random flow",
                    {"dim": 8, "kl": 1.0}),
+    "flow8d-w1": ("translated-flow", "8-D flow-transformed Gaussian translated by 1: W1 = 1",
+                  {"dim": 8, "distance": 1.0}),
     "gauss64d-cov": ("gaussian-covariance", "64-D Gaussians, different random covariances",
                      {"dim": 64}),
     "gauss128d-shift": ("gaussian-mean-shift", "128-D N(mu, S) vs N(0, S), random S, KL 1",

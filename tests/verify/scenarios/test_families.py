@@ -32,7 +32,7 @@ def _mc_kl(scen, n, seed):
 def test_every_family_is_registered_and_draws_reproducible_distinct_instances():
     assert set(FAMILIES) == {"gaussian-mean-shift", "gaussian-covariance", "flow-gaussian",
                              "flow-mixture", "embedded-gaussian", "gaussian-mi", "student-t-mi",
-                             "transformed-mi"}
+                             "transformed-mi", "translated-flow"}
     for name, family in FAMILIES.items():
         one, again, other = family.instance(0), family.instance(0), family.instance(1)
         assert one.name == f"{name}@0" and "family" in one.tags
@@ -156,8 +156,18 @@ def test_named_instances_are_registered_with_their_truths_and_are_not_defaults()
     for name in NAMED:
         scen = SCENARIOS[name]
         assert name not in defaults and scen.name == name
-        assert scen.supports("kl")
+        assert scen.supports("kl") or scen.supports(W1)
         if scen.split is not None:
             assert scen.truth(MI).value == scen.truth("kl").value
     assert max(SCENARIOS[name].dim for name in NAMED) >= 128
     assert SCENARIOS["mi-gauss-sparse-25+25"].truth(MI).value == pytest.approx(5.0)
+
+
+def test_translated_flow_instances_have_w1_the_distance_and_the_mean_moves_by_it():
+    scen = get_family("translated-flow").instance(10, dim=16, distance=2.5)
+    assert scen.truth(W1).value == pytest.approx(2.5, rel=1e-12)
+    assert not scen.supports("kl")
+    x_p, x_q = scen.sample(50_000, 9)  # n = 50,000, seed 9: the means differ by the shift
+    gap = np.linalg.norm(x_p.mean(0) - x_q.mean(0) - scen.shift)
+    spread = np.sqrt((x_p.var(0) + x_q.var(0)).sum() / 50_000)
+    assert gap < 4 * spread

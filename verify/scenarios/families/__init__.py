@@ -3,7 +3,7 @@
 ``get_family(name).instance(seed, **params)`` returns a :class:`~..core.Scenario` drawn from
 the seed with its exact truths. Families: ``gaussian-mean-shift``, ``gaussian-covariance``,
 ``flow-gaussian``, ``flow-mixture``, ``embedded-gaussian``, ``gaussian-mi``, ``student-t-mi``,
-``transformed-mi``.
+``transformed-mi``, ``translated-flow``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from divergence_verify.verify.scenarios.families import (  # noqa: F401
     gaussian_mi,
     student_t_mi,
     transformed_mi,
+    translated_flow,
 )
 from divergence_verify.verify.scenarios.families.registry import (
     FAMILIES,

@@ -19,6 +19,7 @@ from divergence_verify.estimators.validation import (  # re-exported: their firs
     check_batched_samples,
     check_sample,
     check_samples,
+    check_seed,
     member_seeds,
 )
 
@@ -125,7 +126,7 @@ class BaseEstimator:
     def estimate(self, x_p: ArrayLike, x_q: ArrayLike) -> float:
         """Return the estimate of the divergence between the laws of ``x_p`` and ``x_q``."""
         p, q = check_samples(x_p, x_q)
-        return float(self._estimate(p, q, self.seed))
+        return float(self._estimate(p, q, check_seed(self.seed)))
 
     def estimate_many(
         self, x_p: ArrayLike, x_q: ArrayLike, seeds: Sequence[int] | None = None

@@ -45,6 +45,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from divergence_verify.estimators.base import BaseEstimator, TrainingDivergedError
+from divergence_verify.estimators.validation import check_seed
 from divergence_verify.reference.fdivergences import get_divergence
 
 
@@ -136,6 +137,7 @@ class ClassifierEstimator(BaseEstimator):
     kind = "classifier"
 
     def __post_init__(self) -> None:
+        self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
         get_divergence(self.divergence)  # raises ValueError, listing the known names
         if not 0.0 < self.train_fraction < 1.0:
             raise ValueError(f"train_fraction must lie in (0, 1), got {self.train_fraction!r}")

@@ -25,6 +25,7 @@ import dataclasses
 import numpy as np
 
 from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.validation import check_seed
 from divergence_verify.reference.wasserstein import wasserstein1
 
 
@@ -56,14 +57,16 @@ class EmpiricalW1Estimator(BaseEstimator):
     kind = "empirical_w1"
 
     def __post_init__(self) -> None:
+        self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
         if self.divergence != "w1":
             raise ValueError(f"the empirical W1 estimator estimates 'w1', not {self.divergence!r}")
         if self.max_points is not None and (
             isinstance(self.max_points, bool)
             or not isinstance(self.max_points, int)
-            or self.max_points < 1
+            or self.max_points < 2
         ):
-            raise ValueError(f"max_points must be None or an integer >= 1, got {self.max_points!r}")
+            # One point per side is not a distribution's W1 but the distance of two draws.
+            raise ValueError(f"max_points must be None or an integer >= 2, got {self.max_points!r}")
 
     def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
         rng = np.random.default_rng(seed)

@@ -55,6 +55,7 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
 from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.validation import check_seed
 
 # hellinger = 2 - 2 I_{1/2} and chi2 = I_2 - 1: name -> (alpha, offset, scale) of offset + scale*I.
 _ALPHA_FORMS: dict[str, tuple[float, float, float]] = {
@@ -163,6 +164,7 @@ class KNNEstimator(BaseEstimator):
     kind = "knn"
 
     def __post_init__(self) -> None:
+        self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
         if self.divergence not in KNN_DIVERGENCES:
             raise ValueError(
                 f"the kNN estimator does not estimate {self.divergence!r}; "

@@ -18,12 +18,14 @@ import torch
 
 from divergence_verify.estimators._torch import device_generator, host_generator, to_device
 from divergence_verify.estimators.base import BaseEstimator
-from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.critic import ACTIVATIONS, BatchedMLP
 from divergence_verify.estimators.devices import resolve_device
 from divergence_verify.estimators.training import Objective, ProgressFn, TrainConfig, train_critics
 from divergence_verify.estimators.validation import (
     ArrayLike,
     check_batched_samples,
+    check_bool,
+    check_seed,
     is_positive_int,
     member_seeds,
 )
@@ -159,6 +161,12 @@ class NeuralEstimator(BaseEstimator):
 
     def __post_init__(self, progress: ProgressFn | None) -> None:
         self._progress = progress
+        self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {self.activation!r}; expected one of: {', '.join(ACTIVATIONS)}"
+            )
+        self.standardize = check_bool(self.standardize, "standardize")
         self.last_details: dict[str, Any] = {}
         hidden = tuple(self.hidden)
         if not hidden or not all(is_positive_int(h) for h in hidden):

@@ -49,6 +49,7 @@ import dataclasses
 import numpy as np
 
 from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.validation import check_bool, check_seed
 from divergence_verify.reference.fdivergences import get_divergence
 
 _BIAS_CORRECTED = ("kl", "reverse_kl", "jeffreys")
@@ -85,7 +86,9 @@ class PluginEstimator(BaseEstimator):
     kind = "plugin"
 
     def __post_init__(self) -> None:
+        self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
         get_divergence(self.divergence)  # raises ValueError, listing the known names
+        self.bias_correction = check_bool(self.bias_correction, "bias_correction")
         if not np.isfinite(self.pseudo_count) or self.pseudo_count < 0:
             raise ValueError(f"pseudo_count must be finite and >= 0, got {self.pseudo_count!r}")
         if self.bias_correction and self.divergence not in _BIAS_CORRECTED:

@@ -16,13 +16,45 @@ import numpy as np
 ArrayLike = Any  # numpy.ndarray or torch.Tensor, [n, d] (a 1-D array is read as [n, 1])
 
 __all__ = [
+    "MAX_SEED",
     "ArrayLike",
     "check_batched_samples",
+    "check_bool",
     "check_sample",
     "check_samples",
+    "check_seed",
     "is_positive_int",
     "member_seeds",
 ]
+
+
+MAX_SEED = 2**63 - 1
+"""Largest seed: every seed must fit both numpy's and torch's generators (torch takes 64 bits;
+``seed=2**70`` was accepted and failed only inside training)."""
+
+
+def check_seed(seed: object, label: str = "seed") -> int:
+    """Return ``seed`` as an int if it is an integer in ``[0, MAX_SEED]``.
+
+    Raises
+    ------
+    TypeError
+        If it is not an integer (``1.5``, ``"3"``, ``True``: a bool is not a seed).
+    ValueError
+        If it is negative or above :data:`MAX_SEED`.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{label} must be an integer, got {seed!r} ({type(seed).__name__})")
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"{label} must lie in [0, 2**63 - 1], got {seed}")
+    return int(seed)
+
+
+def check_bool(value: object, label: str) -> bool:
+    """Return ``value`` if it is a bool (or numpy bool); a truthy string such as ``'no'`` is not."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{label} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 def _to_numpy(x: ArrayLike, label: str) -> np.ndarray:
@@ -86,16 +118,23 @@ def check_batched_samples(x_p: ArrayLike, x_q: ArrayLike) -> tuple[np.ndarray, n
         )
     if p.shape[0] != q.shape[0]:
         raise ValueError(f"x_p and x_q hold {p.shape[0]} and {q.shape[0]} ensemble members")
+    if p.shape[0] == 0:
+        raise ValueError("the ensemble is empty: x_p and x_q hold 0 members (shape [0, n, d])")
     for e in range(p.shape[0]):
         check_samples(p[e], q[e])
     return p.astype(np.float64, copy=False), q.astype(np.float64, copy=False)
 
 
 def member_seeds(base: int, n_members: int, seeds: Sequence[int] | None) -> list[int]:
-    """Return one seed per ensemble member: ``seeds`` as ints, or ``base, base + 1, ...``."""
+    """Return one seed per ensemble member: ``seeds`` as ints, or ``base, base + 1, ...``.
+
+    Every seed is checked with :func:`check_seed` (a negative one reached numpy's own error).
+    """
+    if n_members < 1:
+        raise ValueError(f"the ensemble is empty: expected at least one member, got {n_members}")
     if seeds is None:
-        return [base + e for e in range(n_members)]
-    seeds = [int(s) for s in seeds]
+        return [check_seed(base + e, f"seed + {e}") for e in range(n_members)]
+    seeds = [check_seed(s, f"seeds[{e}]") for e, s in enumerate(seeds)]
     if len(seeds) != n_members:
         raise ValueError(f"got {len(seeds)} seeds for {n_members} ensemble members")
     return seeds

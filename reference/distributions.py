@@ -16,6 +16,7 @@ from divergence_verify.reference.validation import (
     check_mean_cov,
     check_probability_vector,
     check_sample_size,
+    check_seed,
     require_1d,
 )
 
@@ -74,7 +75,7 @@ class Categorical(Distribution):
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``n`` labels drawn with ``numpy.random.default_rng(seed)``, shape [n, 1]."""
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         labels = rng.choice(self.probs.size, size=check_sample_size(n), p=self.probs)
         return labels.astype(float)[:, None]
 
@@ -120,7 +121,7 @@ class Gaussian(Distribution):
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``mean + L z`` with ``z`` standard normal from ``default_rng(seed)``."""
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         z = rng.standard_normal((check_sample_size(n), self.dim))
         return self.mean + z @ self._chol.T
 
@@ -198,7 +199,7 @@ class GaussianMixture(Distribution):
 
     def sample(self, n: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
         """Return ``n`` draws: a component by its weight, then a draw from it."""
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         n = check_sample_size(n)
         labels = rng.choice(self.weights.size, size=n, p=self.weights)
         out = np.empty((n, self.dim))

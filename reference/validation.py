@@ -22,10 +22,12 @@ __all__ = [
     "check_cloud",
     "check_clouds",
     "check_critic",
+    "check_iteration_limit",
     "check_mean_cov",
     "check_pair",
     "check_probability_vector",
     "check_sample_size",
+    "check_seed",
     "check_shift",
     "check_weights",
     "require_1d",
@@ -37,6 +39,18 @@ SUM_TOLERANCE = 1e-9
 WEIGHT_SUM_TOL = 1e-9
 """Largest accepted ``|sum(w) - 1|``: loose enough for uniform weights ``1/n`` summed in float64
 (error about ``n * 2**-53``), tight enough that a forgotten normalisation is always caught."""
+
+
+def as_array(value: Any) -> Any:
+    """Return ``value`` with a torch tensor detached and moved to host memory as numpy.
+
+    Reference values are float64 numbers, not part of any autograd graph, so a tensor that
+    requires grad is accepted and read by value (torch raised "Can't call numpy() on Tensor
+    that requires grad" before). Torch is not imported: a tensor is recognised by its methods.
+    """
+    if hasattr(value, "detach") and hasattr(value, "cpu") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    return value
 
 
 def _is_real(arr: np.ndarray) -> bool:
@@ -57,8 +71,8 @@ def check_probability_vector(p: Any, label: str = "p") -> np.ndarray:
         within :data:`SUM_TOLERANCE`.
     """
     try:
-        arr = np.asarray(p)
-    except Exception as exc:  # pragma: no cover - exotic inputs
+        arr = np.asarray(as_array(p))
+    except Exception as exc:  # ragged lists, objects numpy cannot read
         raise TypeError(f"{label} must be array-like, got {type(p).__name__}") from exc
     if not _is_real(arr):
         raise TypeError(f"{label} must hold real numbers, got dtype {arr.dtype}")
@@ -93,7 +107,7 @@ def check_pair(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
 def check_critic(t: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Validate a critic's values on a support of ``shape``; return them as float64."""
     try:
-        arr = np.asarray(t)
+        arr = np.asarray(as_array(t))
     except Exception as exc:  # pragma: no cover - exotic inputs (ragged lists raise here)
         raise TypeError(f"critic t must be a real numeric array of shape {shape}") from exc
     if not (_is_real(arr) or np.issubdtype(arr.dtype, np.bool_)):
@@ -117,6 +131,50 @@ def check_sample_size(n: int) -> int:
     return int(n)
 
 
+def check_seed(seed: Any) -> Any:
+    """Return ``seed`` if numpy's ``default_rng`` takes it: None, a Generator, or an int >= 0.
+
+    Raises
+    ------
+    TypeError
+        For anything else (``1.5``, ``"0"``, ``True``).
+    ValueError
+        For a negative integer (numpy's own message did not name the argument).
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(
+            f"seed must be None, a numpy Generator or an integer >= 0, got {seed!r} "
+            f"({type(seed).__name__})"
+        )
+    if seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed}")
+    return seed
+
+
+def check_iteration_limit(value: Any, label: str = "num_iter_max") -> int:
+    """Return ``value`` as an int if it is an integer >= 1 (not a bool, not ``1.5``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        kind = type(value).__name__
+        raise TypeError(f"{label} must be a positive integer, got {value!r} ({kind})")
+    if value < 1:
+        raise ValueError(f"{label} must be a positive integer, got {value}")
+    return int(value)
+
+
+def _real_array(value: Any, label: str, what: str = "array") -> np.ndarray:
+    """Return ``value`` as a numpy array of reals, or raise TypeError naming ``label``."""
+    try:
+        arr = np.asarray(as_array(value))
+    except Exception as exc:  # ragged lists, objects numpy cannot read
+        kind = type(value).__name__
+        raise TypeError(f"{label} must be a real numeric {what}, got {kind}") from exc
+    if not _is_real(arr):
+        raise TypeError(f"{label} must be a real numeric {what}, got dtype {arr.dtype}")
+    return arr
+
+
 def check_mean_cov(mean: Any, cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate a Gaussian's parameters; return the mean, the symmetric cov and its Cholesky factor.
 
@@ -126,8 +184,8 @@ def check_mean_cov(mean: Any, cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
         For mismatched shapes, non-finite entries, or a covariance that is not symmetric
         positive definite.
     """
-    mu = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-    sigma = np.atleast_2d(np.asarray(cov, dtype=np.float64))
+    mu = np.atleast_1d(_real_array(mean, "mean").astype(np.float64))
+    sigma = np.atleast_2d(_real_array(cov, "cov").astype(np.float64))
     if mu.ndim != 1:
         raise ValueError(f"mean must be a vector of shape [d], got shape {mu.shape}")
     d = mu.size
@@ -135,8 +193,9 @@ def check_mean_cov(mean: Any, cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
         raise ValueError("mean is empty: expected a vector of shape [d] with d >= 1")
     if sigma.shape != (d, d):
         raise ValueError(f"cov must have shape [{d}, {d}] to match the mean, got {sigma.shape}")
-    if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
-        raise ValueError("mean and cov must be finite (no NaN or inf)")
+    for label, arr in (("mean", mu), ("cov", sigma)):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{label} holds NaN or inf: a Gaussian's parameters must be finite")
     if not np.allclose(sigma, sigma.T, rtol=1e-10, atol=1e-12 * np.abs(sigma).max()):
         raise ValueError("cov must be symmetric")
     sigma = 0.5 * (sigma + sigma.T)
@@ -159,9 +218,7 @@ def require_1d(dist: Any, what: str) -> None:
 # -- weighted point clouds (W1) -------------------------------------------------------------
 def check_cloud(points: ArrayLike, name: str) -> FloatArray:
     """Validate a point cloud and return it as a float64 array of shape [n, d]."""
-    arr = np.asarray(points)
-    if not _is_real(arr):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    arr = _real_array(points, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -180,9 +237,7 @@ def check_weights(weights: ArrayLike | None, n: int, name: str) -> FloatArray:
     """Validate weights for ``n`` points (``None`` means uniform); return them as float64 [n]."""
     if weights is None:
         return np.full(n, 1.0 / n)
-    w = np.asarray(weights)
-    if not _is_real(w):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {w.dtype}")
+    w = _real_array(weights, name)
     if w.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got ndim={w.ndim}")
     if w.shape[0] != n:
@@ -217,9 +272,7 @@ def check_clouds(
 
 def check_shift(shift: ArrayLike) -> FloatArray:
     """Validate a translation vector (a scalar or [d]); return it as float64."""
-    s = np.asarray(shift)
-    if not _is_real(s):
-        raise TypeError(f"shift must be a real numeric vector, got dtype {s.dtype}")
+    s = _real_array(shift, "shift", "vector")
     if s.ndim > 1:
         raise ValueError(f"shift must be a scalar or a 1-D vector [d], got ndim={s.ndim}")
     if s.size == 0:

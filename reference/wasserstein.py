@@ -41,7 +41,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from divergence_verify.reference._numerics import scaled_norm
 from divergence_verify.reference.memory import check_lp_memory
-from divergence_verify.reference.validation import WEIGHT_SUM_TOL, check_clouds, check_shift
+from divergence_verify.reference.validation import (
+    WEIGHT_SUM_TOL,
+    check_clouds,
+    check_iteration_limit,
+    check_shift,
+)
 
 __all__ = [
     "LP_RETRIES",
@@ -153,9 +158,7 @@ def _solve_lp(
     by 10 and the solve repeated, at most :data:`LP_RETRIES` times; any other non-optimal status
     (infeasible, unbounded) raises at once.
     """
-    if num_iter_max < 1:
-        raise ValueError(f"num_iter_max must be a positive integer, got {num_iter_max}")
-    limit = int(num_iter_max)
+    limit = check_iteration_limit(num_iter_max)
     for _ in range(LP_RETRIES + 1):
         with warnings.catch_warnings():
             # POT warns on every non-optimal exit (twice in emd2); the status is handled below.
@@ -273,6 +276,7 @@ def wasserstein1(
     """
     if method not in ("auto", "lp", "1d"):
         raise ValueError(f"method must be 'auto', 'lp' or '1d', got {method!r}")
+    check_iteration_limit(num_iter_max)  # up front, also where the 1-D formula needs none
     xs, ys, wa, wb = check_clouds(x, y, a, b)
     if method == "1d" or (method == "auto" and xs.shape[1] == 1):
         return wasserstein1_1d(xs, ys, wa, wb)
@@ -338,6 +342,7 @@ def wasserstein1_dual(
     RuntimeError
         If the LP does not reach optimality within the retries.
     """
+    check_iteration_limit(num_iter_max)
     xs, ys, wa, wb = check_clouds(x, y, a, b)
     check_lp_memory(xs.shape[0], ys.shape[0], extra_matrices=(ys.shape[0], ys.shape[0]))
     import ot

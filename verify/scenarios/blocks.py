@@ -76,7 +76,7 @@ def transformed(
         shift = transform.push_shift(scen.shift)
     split = None if scen.split is None else transform.image_split(scen.split)
     return Scenario(
-        name or f"{scen.name}|{label}",
+        name or f"{scen.name}-{label.lower()}",
         description or f"{scen.description}, pushed through {label} "
                        f"({transform.dim_in}->{transform.dim_out} dims)",
         Transformed(scen.p, transform), Transformed(scen.q, transform), shift=shift,
@@ -96,7 +96,7 @@ def product(
     shift = None if any(s is None for s in shifts) else np.concatenate(shifts)
     dims = "+".join(str(s.dim) for s in scens)
     return Scenario(
-        name or "*".join(s.name for s in scens),
+        name or "-and-".join(s.name for s in scens),
         description or f"independent product of {len(scens)} pairs ({dims} dims)",
         Product(tuple(s.p for s in scens)), Product(tuple(s.q for s in scens)), shift=shift,
         tags=tuple(dict.fromkeys((*tags, "product"))),

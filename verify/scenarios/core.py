@@ -12,6 +12,7 @@ its marginals, and the truth ``"mi"`` is KL(P||Q).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +201,30 @@ def register_scenario(scenario: Scenario) -> Scenario:
     return add_unique(SCENARIOS, scenario.name, scenario, "scenario")
 
 
+Resolver = Callable[[str], "Scenario | None"]
+_RESOLVERS: list[Resolver] = []
+
+
+def add_resolver(resolver: Resolver) -> Resolver:
+    """Let :func:`get_scenario` build scenarios that are not registered (e.g. family instances).
+
+    A resolver returns the scenario a name describes, or None when the name is not its kind;
+    it raises a ValueError for a name of its kind that is malformed.
+    """
+    _RESOLVERS.append(resolver)
+    return resolver
+
+
 def get_scenario(name: str) -> Scenario:
-    """Return the scenario called ``name``, or raise a ValueError listing the known ones."""
+    """Return the scenario called ``name``, or raise a ValueError listing the known ones.
+
+    Besides the registered names, a resolver may know the name: the families resolve
+    ``FAMILY@SEED`` and ``FAMILY@SEED,KEY=VALUE,...`` to that instance.
+    """
+    if name in SCENARIOS:
+        return SCENARIOS[name]
+    for resolve in _RESOLVERS:
+        found = resolve(name)
+        if found is not None:
+            return found
     return lookup_named(SCENARIOS, name, "scenario")

@@ -20,6 +20,7 @@ from divergence_verify.verify.scenarios import (
     SCENARIOS,
     W1,
     get_family,
+    get_scenario,
 )
 
 
@@ -44,7 +45,7 @@ def test_every_family_is_registered_and_draws_reproducible_distinct_instances():
 
 def test_parameters_name_the_instance_and_unknown_ones_are_refused():
     scen = get_family("gaussian-mean-shift").instance(3, dim=64)
-    assert scen.name == "gaussian-mean-shift[dim=64]@3" and scen.dim == 64
+    assert scen.name == "gaussian-mean-shift@3,dim=64" and scen.dim == 64
     with pytest.raises(ValueError, match="no parameter"):
         get_family("gaussian-mean-shift").instance(0, dims=3)
     with pytest.raises(ValueError, match="gaussian-mi"):
@@ -171,3 +172,17 @@ def test_translated_flow_instances_have_w1_the_distance_and_the_mean_moves_by_it
     gap = np.linalg.norm(x_p.mean(0) - x_q.mean(0) - scen.shift)
     spread = np.sqrt((x_p.var(0) + x_q.var(0)).sum() / 50_000)
     assert gap < 4 * spread
+
+
+def test_an_instance_is_found_again_by_its_name():
+    scen = get_family("flow-gaussian").instance(3, dim=5, kl=0.5)
+    again = get_scenario(scen.name)
+    assert again.name == "flow-gaussian@3,dim=5,kl=0.5" and get_scenario(scen.name) is again
+    assert np.array_equal(again.sample(20, 1)[0], scen.sample(20, 1)[0])
+    assert get_scenario("student-t-mi@2").truth(MI).value == pytest.approx(1.0)
+    for bad, match in (("flow-gaussian@x", "integer"), ("flow-gaussian@1,dim", "KEY=VALUE"),
+                       ("flow-gaussian@1,dim=2.5", "takes a int"),
+                       ("flow-gaussian@1,width=2", "no parameter"),
+                       ("no-such-family@1", "unknown scenario")):
+        with pytest.raises(ValueError, match=match):
+            get_scenario(bad)

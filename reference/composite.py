@@ -161,8 +161,15 @@ def describe_distribution(dist: Distribution) -> dict[str, Any]:
 
 
 def same_transform(a: Transform, b: Transform) -> bool:
-    """Whether two maps are the same one (the same object, or the same recipe)."""
-    return a is b or (type(a) is type(b) and a.describe() == b.describe())
+    """Whether two maps are the same one: the same object, or the same recipe.
+
+    A recipe counts only where the class describes its own parameters (overrides
+    :meth:`Transform.describe`); otherwise two objects of one class may differ unseen.
+    """
+    if a is b:
+        return True
+    described = type(a).describe is not Transform.describe
+    return type(a) is type(b) and described and a.describe() == b.describe()
 
 
 @register_divergence("*", Transformed, Transformed)

@@ -97,7 +97,11 @@ class Transform:
         return split if self.elementwise else None
 
     def describe(self) -> dict[str, Any]:
-        """JSON-serialisable recipe of the map (its parameters or the seed that draws them)."""
+        """JSON-serialisable recipe of the map (its parameters or the seed that draws them).
+
+        It identifies the map in cache keys and in :func:`reference.composite.same_transform`:
+        a subclass must override it (a map that keeps this default is the same only as itself).
+        """
         return {"type": type(self).__name__, "dim": self.dim_in}
 
 
@@ -108,6 +112,10 @@ class _Elementwise(Transform):
         if dim < 1:
             raise ValueError(f"dim must be >= 1, got {dim}")
         self.dim_in = self.dim_out = dim
+
+    def describe(self) -> dict[str, Any]:
+        # No parameters besides the dimension: the recipe is complete.
+        return {"type": type(self).__name__, "dim": self.dim_in}
 
 
 class Asinh(_Elementwise):

@@ -15,7 +15,14 @@ from divergence_verify import reference
 from divergence_verify.reference import Gaussian, GaussianMixture, exact_divergence
 from divergence_verify.reference.composite import Product, Transformed, Translated
 from divergence_verify.reference.flows import CouplingFlow
-from divergence_verify.reference.transforms import Asinh, HalfCube, NormalCDF, Rotation, Spiral
+from divergence_verify.reference.transforms import (
+    Asinh,
+    HalfCube,
+    NormalCDF,
+    Rotation,
+    Spiral,
+    Transform,
+)
 
 COMPOSED = ("kl", "reverse_kl", "jeffreys", "hellinger", "chi2")
 
@@ -150,3 +157,26 @@ def test_translated_laws_sample_and_evaluate_the_moved_law():
     assert np.allclose(moved.log_prob(x + shift), base.log_prob(x))
     with pytest.raises(ValueError):
         Translated(base, [1.0])
+
+
+def test_maps_that_do_not_describe_their_parameters_match_only_themselves():
+    class Scale(Asinh):
+        def __init__(self, factor):
+            super().__init__(1)
+            self.factor = factor
+
+        def forward(self, x):
+            return self.factor * x
+
+        def inverse(self, y):
+            return y / self.factor
+
+        def log_abs_det_jacobian(self, x):
+            return np.full(x.shape[0], math.log(abs(self.factor)))
+
+    Scale.describe = Transform.describe  # a user's map that forgot to describe itself
+    p, q = Gaussian([1.0], [[1.0]]), Gaussian([0.0], [[1.0]])
+    one = Scale(2.0)
+    assert exact_divergence("kl", Transformed(p, one), Transformed(q, one)).value == 0.5
+    with pytest.raises(NotImplementedError):
+        exact_divergence("kl", Transformed(p, Scale(2.0)), Transformed(q, Scale(3.0)))

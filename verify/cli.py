@@ -111,6 +111,28 @@ def _design(args: argparse.Namespace) -> tuple[list[int], int]:
     return sizes, DEFAULT_SEEDS if args.seeds is None else args.seeds
 
 
+def _check_fits(sizes: Sequence[int], names: Sequence[str], est: Any) -> None:
+    """Refuse, before running, sizes whose runs need more memory than is available."""
+    from divergence_verify.verify.scenarios import get_scenario
+
+    dim = max((get_scenario(name).dim for name in names), default=1)
+    try:
+        options.check_sizes_fit(sizes, dim, est)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _tolerance(text: str) -> float:
+    """An argparse type: a finite number >= 0 (``--atol -1``, ``nan`` and ``inf`` are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text!r}")
+    return value
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """Print the divergences, scenarios and estimators."""
     from divergence_verify import estimators, reference
@@ -174,7 +196,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
     est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
     sizes, seeds = _design(args)
     rules = Rules(atol=args.atol, rtol=args.rtol)
-    cert = certify(est, div, scenarios=_scenarios(args.scenario, div), sizes=sizes, seeds=seeds,
+    names = _scenarios(args.scenario, div)
+    _check_fits(sizes, names, est)
+    cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds,
                    rules=rules, cache=_cache(args), progress=_progress(args))
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
@@ -194,7 +218,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
     sizes, seeds = _design(args)
     results = []
-    for name in _scenarios(args.scenario, div):
+    names = _scenarios(args.scenario, div)
+    _check_fits(sizes, names, est)
+    for name in names:
         res = sweep(est, name, div, sizes, seeds, cache=_cache(args), progress=_progress(args))
         results.append(res)
         rate = res.rate()
@@ -305,9 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_debug_option(p)
     p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not)")
     _add_estimator_options(p, "certify", "certificate.json")
-    p.add_argument("--atol", type=float, default=Rules.atol,
+    p.add_argument("--atol", type=_tolerance, default=Rules.atol,
                    help=f"absolute tolerance (default {Rules.atol})")
-    p.add_argument("--rtol", type=float, default=Rules.rtol,
+    p.add_argument("--rtol", type=_tolerance, default=Rules.rtol,
                    help=f"relative tolerance (default {Rules.rtol})")
     p.set_defaults(func=cmd_certify)
     _add_debug_option(p)

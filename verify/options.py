@@ -153,3 +153,49 @@ def device_name(device: str) -> str:
         return torch.cuda.get_device_name()
     threads = torch.get_num_threads()
     return f"CPU, {os.cpu_count()} cores, {threads} torch thread{'' if threads == 1 else 's'}"
+
+
+SAMPLE_COPIES = 3
+"""Float64 copies of each sample a run holds at its peak: the sample as drawn, the estimator's
+validated array, and its working arrays (neighbour trees, standardised copies, batches)."""
+
+
+def run_bytes(n: int, dim: int, exact_w1_points: int | None = None) -> float:
+    """Return the estimated peak bytes of one run at sample size ``n`` per side in dimension d.
+
+    Two samples of ``n`` points, ``SAMPLE_COPIES`` float64 copies each:
+    ``SAMPLE_COPIES * 2 * n * d * 8``; plus, for the exact W1 estimator on ``exact_w1_points``
+    points per side, its LP (:func:`divergence_verify.reference.memory.lp_bytes`).
+    """
+    from divergence_verify.reference.memory import lp_bytes
+
+    total = float(SAMPLE_COPIES) * 2 * n * dim * 8
+    if exact_w1_points is not None:
+        total += lp_bytes(exact_w1_points, exact_w1_points)
+    return total
+
+
+def check_sizes_fit(sizes: Any, dim: int, estimator: Any) -> None:
+    """Raise ValueError, with the figures, if the largest size's run does not fit in memory.
+
+    Checked before anything runs: ``--sizes 1000000000`` ran for 145 s until the kernel killed
+    it at 22.7 GB. ``estimator`` is the resolved estimator: the exact W1 one (kind
+    ``empirical_w1``) also needs its LP on ``min(n, max_points)`` points per side.
+    """
+    from divergence_verify.reference.memory import GIB, available_memory_bytes
+
+    available = available_memory_bytes()
+    if available is None or not sizes:
+        return
+    n = max(int(s) for s in sizes)
+    lp_points = None
+    if getattr(estimator, "kind", None) == "empirical_w1":
+        cap = getattr(estimator, "max_points", None)
+        lp_points = n if cap is None else min(n, int(cap))
+    needed = run_bytes(n, dim, lp_points)
+    if needed > available:
+        what = " and the exact W1 LP" if lp_points is not None else ""
+        raise ValueError(
+            f"--sizes {n}: a run needs about {needed / GIB:.1f} GiB (samples in d = {dim}{what}),"
+            f" but only {available / GIB:.1f} GiB is available; use smaller sizes"
+        )

@@ -230,7 +230,9 @@ def sweep(
         return record_key({**fields, "n": n, "seed": seed})
 
     def load(n: int, seed: int) -> dict[str, Any] | None:
-        found = store.get(key(n, seed)) if store is not None else None
+        # A record that does not decode to a run is corrupt: the cache warns, moves it aside,
+        # and it is recomputed like a missing one.
+        found = store.get(key(n, seed), check=_record_from_dict) if store is not None else None
         # A failure stored by an older version is ignored, like a missing run: it is retried.
         return found if found is not None and found.get("error") is None else None
 

@@ -22,12 +22,7 @@ from divergence_verify.verify.scenarios import (
     get_family,
     get_scenario,
 )
-
-
-def _mc_kl(scen, n, seed):
-    x_p, _ = scen.sample(n, seed)
-    ratio = scen.p.log_prob(x_p) - scen.q.log_prob(x_p)
-    return ratio.mean(), ratio.std() / math.sqrt(n)
+from tests.verify.scenarios._montecarlo import mc_kl
 
 
 def test_every_family_is_registered_and_draws_reproducible_distinct_instances():
@@ -58,7 +53,7 @@ def test_mean_shift_instances_have_their_kl_and_w1(dim):
     assert scen.truth("kl").value == pytest.approx(2.0, rel=1e-10)
     assert scen.truth(W1).value == pytest.approx(np.linalg.norm(scen.p.mean - scen.q.mean))
     assert all(scen.supports(name) for name in DIVERGENCES)
-    mean, se = _mc_kl(scen, 20_000, 1)  # n = 20,000, seed 1
+    mean, se = mc_kl(scen, 20_000, 1)  # n = 20,000, seed 1
     assert abs(mean - 2.0) < 4 * se
 
 
@@ -67,7 +62,7 @@ def test_covariance_instances_reach_256_dimensions_and_agree_with_monte_carlo():
     for name in ("kl", "reverse_kl", "jeffreys", "hellinger"):
         assert scen.supports(name)
     assert not scen.supports("js") and not scen.supports(W1)
-    mean, se = _mc_kl(scen, 20_000, 2)  # n = 20,000, seed 2
+    mean, se = mc_kl(scen, 20_000, 2)  # n = 20,000, seed 2
     assert abs(mean - scen.truth("kl").value) < 4 * se
 
 
@@ -79,7 +74,7 @@ def test_covariance_instances_reach_256_dimensions_and_agree_with_monte_carlo():
 def test_flow_instances_keep_the_base_truths_by_monte_carlo(family, params, n):
     scen = get_family(family).instance(4, **params)
     assert not scen.supports(W1)
-    mean, se = _mc_kl(scen, n, 3)  # seed 3
+    mean, se = mc_kl(scen, n, 3)  # seed 3
     assert abs(mean - scen.truth("kl").value) < 4 * se
     if family == "flow-gaussian":
         assert scen.truth("kl").value == pytest.approx(params.get("kl", 1.0), rel=1e-10)
@@ -109,7 +104,7 @@ def test_gaussian_mi_instances_have_their_mi(dims, mi, interactions):
                                               interactions=interactions)
     assert scen.split == dims[0]
     assert scen.truth(MI).value == pytest.approx(mi, rel=1e-9)
-    mean, se = _mc_kl(scen, 20_000, 5)  # n = 20,000, seed 5
+    mean, se = mc_kl(scen, 20_000, 5)  # n = 20,000, seed 5
     assert abs(mean - mi) < 4 * se
 
 
@@ -118,14 +113,14 @@ def test_student_t_mi_instances_have_their_mi_for_every_dof(dof):
     scen = get_family("student-t-mi").instance(7, dof=float(dof), mi=1.5)
     assert scen.truth(MI).value == pytest.approx(1.5, rel=1e-9)
     assert not scen.supports("reverse_kl")
-    mean, se = _mc_kl(scen, 50_000, 6)  # n = 50,000, seed 6
+    mean, se = mc_kl(scen, 50_000, 6)  # n = 50,000, seed 6
     assert abs(mean - 1.5) < 4 * se
 
 
 def test_student_t_mi_reaches_25_plus_25_dims_and_refuses_an_mi_below_its_floor():
     scen = get_family("student-t-mi").instance(8, dim_x=25, dim_y=25, dof=3.0, mi=5.0)
     assert scen.dim == 50 and scen.truth(MI).value == pytest.approx(5.0, rel=1e-9)
-    mean, se = _mc_kl(scen, 20_000, 7)  # n = 20,000, seed 7
+    mean, se = mc_kl(scen, 20_000, 7)  # n = 20,000, seed 7
     assert abs(mean - 5.0) < 4 * se
     with pytest.raises(ValueError, match="at least"):
         get_family("student-t-mi").instance(0, dof=1.0, mi=0.1)
@@ -141,7 +136,7 @@ def test_transformed_mi_instances_keep_the_mi(base, kind):
         return
     scen = family.instance(9, base=base, map=kind, mi=2.0)
     assert scen.split == 3 and scen.truth(MI).value == pytest.approx(2.0, rel=1e-9)
-    mean, se = _mc_kl(scen, 50_000, 8)  # n = 50,000, seed 8
+    mean, se = mc_kl(scen, 50_000, 8)  # n = 50,000, seed 8
     assert abs(mean - 2.0) < 4 * se
 
 

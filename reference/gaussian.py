@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from divergence_verify.reference._numerics import scaled_norm
+from divergence_verify.reference._numerics import scaled_sq_norm
 from divergence_verify.reference.distributions import Gaussian
 from divergence_verify.reference.exact import ExactValue, closed_form, register_divergence
 from divergence_verify.reference.fdivergences import get_divergence
@@ -49,12 +49,29 @@ from divergence_verify.reference.quadrature import quadrature_divergence
 def kl_gaussian(p: Gaussian, q: Gaussian) -> float:
     """Return KL(P||Q) between Gaussians in closed form."""
     lq = np.linalg.cholesky(q.cov)
-    delta = p.mean - q.mean
+    with np.errstate(over="ignore"):  # a difference of means beyond float64 is inf, as it is
+        delta = p.mean - q.mean
     a = np.linalg.solve(lq, np.linalg.cholesky(p.cov))  # Lq^{-1} Lp: tr(Sq^-1 Sp) = ||a||_F^2
-    z = np.linalg.solve(lq, delta)
     log_det_ratio = q.log_det_cov - p.log_det_cov
-    norm = scaled_norm(z)  # |z|^2 beyond float64 is inf (KL = Delta^2 / 2 is), not a warning
-    return 0.5 * (float(np.sum(a * a)) + norm * norm - p.dim + log_det_ratio)
+    # Both squared norms scaled: beyond float64 they are inf, as KL then is (variance
+    # ratio 1e310, or Delta^2 / 2 above 1.8e308), not an overflow warning.
+    trace = scaled_sq_norm(a)
+    maha_sq = whitened_sq_norm(lq, delta)
+    return 0.5 * (trace + maha_sq - p.dim + log_det_ratio)
+
+
+def whitened_sq_norm(chol: np.ndarray, v: np.ndarray) -> float:
+    r"""Return :math:`\|L^{-1} v\|_2^2` without overflow.
+
+    Computed as :math:`m^2\|L^{-1}(v/m)\|^2` with :math:`m = \max|v_i|`. Unscaled, a mean
+    1e300 against a standard deviation 1e-9 overflowed inside the triangular solve and came
+    out NaN; scaled, only the final product can overflow, to ``inf``, which is the value to
+    float64. ``v`` may hold ``inf`` (a difference of means beyond float64): then so does this.
+    """
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
+        return m
+    return m * m * scaled_sq_norm(np.linalg.solve(chol, v / m))  # inf past float64, no error
 
 
 def _equal_covariance(p: Gaussian, q: Gaussian) -> bool:
@@ -69,7 +86,7 @@ def mahalanobis(p: Gaussian, q: Gaussian) -> float:
     """
     with np.errstate(over="ignore"):  # a difference of means beyond float64 is inf, as it is
         delta = p.mean - q.mean
-    return scaled_norm(np.linalg.solve(np.linalg.cholesky(p.cov), delta))
+    return math.sqrt(whitened_sq_norm(np.linalg.cholesky(p.cov), delta))
 
 
 @register_divergence("kl", Gaussian, Gaussian)
@@ -102,13 +119,13 @@ def _log_one_minus_omega_squared(p: Gaussian, q: Gaussian, omega: np.ndarray) ->
     out = np.log1p(-np.minimum(omega**2, 0.5))
     far = omega**2 > 0.5
     if np.any(far):
-        chol_q = np.linalg.cholesky(q.cov)
-        whitened = np.linalg.solve(chol_q, np.linalg.solve(chol_q, p.cov).T)
-        lam = np.linalg.eigvalsh(0.5 * (whitened + whitened.T))
-        # lambda > 0 in exact arithmetic; a rounded non-positive one (a covariance singular
-        # against the other to float64) is floored at the smallest normal float: BC = 0 there.
-        lam = np.maximum(lam, np.finfo(np.float64).tiny)
-        log_lam = np.log(lam)
+        # lambda_i = sigma_i^2 with sigma_i the singular values of Lq^-1 Lp: their logs stay
+        # finite where lambda itself would overflow (variances 1e228 against 1e-82).
+        quotient = np.linalg.solve(np.linalg.cholesky(q.cov), np.linalg.cholesky(p.cov))
+        sigma = np.linalg.svd(quotient, compute_uv=False)[::-1]  # ascending, like omega
+        # sigma > 0 in exact arithmetic; a rounded zero (a covariance singular against the
+        # other to float64) is floored at the smallest normal float: BC = 0 there.
+        log_lam = 2.0 * np.log(np.maximum(sigma, np.finfo(np.float64).tiny))
         log_one_plus = np.logaddexp(0.0, log_lam)
         out[far] = (math.log(4.0) + log_lam - 2.0 * log_one_plus)[far]
     return out
@@ -116,15 +133,15 @@ def _log_one_minus_omega_squared(p: Gaussian, q: Gaussian, omega: np.ndarray) ->
 
 def bhattacharyya_distance(p: Gaussian, q: Gaussian) -> float:
     r"""Return :math:`D_B = -\log BC` between Gaussians (module docstring; ``inf`` if BC = 0)."""
-    mid = 0.5 * (p.cov + q.cov)
+    mid = 0.5 * p.cov + 0.5 * q.cov  # halves first: covariances near 1e308 do not overflow
     chol_mid = np.linalg.cholesky(mid)
-    z = np.linalg.solve(chol_mid, p.mean - q.mean)
+    with np.errstate(over="ignore"):
+        delta = p.mean - q.mean
     # omega: eigenvalues of W = ½ Lm^-1 (Sp - Sq) Lm^-T, in (-1, 1) (module docstring).
     diff = np.linalg.solve(chol_mid, np.linalg.solve(chol_mid, 0.5 * (p.cov - q.cov)).T)
     omega = np.linalg.eigvalsh(0.5 * (diff + diff.T))
     log_spread = _log_one_minus_omega_squared(p, q, omega)
-    norm = scaled_norm(z)  # |z|^2 as norm * norm: inf beyond float64, never OverflowError
-    return 0.125 * (norm * norm) - 0.25 * math.fsum(log_spread)
+    return 0.125 * whitened_sq_norm(chol_mid, delta) - 0.25 * math.fsum(log_spread)
 
 
 @register_divergence("hellinger", Gaussian, Gaussian)
@@ -152,10 +169,11 @@ def log_chi2_integral(p: Gaussian, q: Gaussian) -> float:
         chol = np.linalg.cholesky(b)
     except np.linalg.LinAlgError:
         return math.inf
-    z = np.linalg.solve(chol, p.mean - q.mean)  # delta^T B^-1 delta = |L^-1 delta|^2
+    with np.errstate(over="ignore"):
+        delta = p.mean - q.mean
     log_det_b = 2.0 * float(np.sum(np.log(np.diag(chol))))
-    norm = scaled_norm(z)  # inf beyond float64 (the integral is), not an overflow warning
-    return norm * norm - 0.5 * log_det_b - 0.5 * p.log_det_cov + q.log_det_cov
+    maha_sq = whitened_sq_norm(chol, delta)  # delta^T B^-1 delta = |L^-1 delta|^2
+    return maha_sq - 0.5 * log_det_b - 0.5 * p.log_det_cov + q.log_det_cov
 
 
 @register_divergence("chi2", Gaussian, Gaussian)

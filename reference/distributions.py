@@ -15,6 +15,7 @@ import numpy as np
 from divergence_verify.reference.validation import (
     check_mean_cov,
     check_probability_vector,
+    check_real_array,
     check_sample_size,
     check_seed,
     require_1d,
@@ -164,8 +165,13 @@ class GaussianMixture(Distribution):
 
     def __post_init__(self) -> None:
         w = check_probability_vector(self.weights, "weights")
-        means = np.asarray(self.means, dtype=np.float64)
-        covs = np.asarray(self.covs, dtype=np.float64)
+        means = check_real_array(self.means, "means").astype(np.float64)
+        covs = check_real_array(self.covs, "covs").astype(np.float64)
+        if means.ndim == 0 or covs.ndim == 0:
+            raise ValueError(
+                f"means and covs must list one entry per component ([K] or [K, d]; [K] or "
+                f"[K, d, d]), got shapes {means.shape} and {covs.shape}"
+            )
         if means.ndim == 1:
             means = means[:, None]
         if covs.ndim == 1:

@@ -26,6 +26,7 @@ __all__ = [
     "check_mean_cov",
     "check_pair",
     "check_probability_vector",
+    "check_real_array",
     "check_sample_size",
     "check_seed",
     "check_shift",
@@ -85,6 +86,8 @@ def check_probability_vector(p: Any, label: str = "p") -> np.ndarray:
         raise ValueError(f"{label} holds NaN or infinite entries: probabilities must be finite")
     if np.any(arr < 0):
         raise ValueError(f"{label} has negative entries (min {arr.min():.3g}): expected >= 0")
+    if np.any(arr > 1.0 + SUM_TOLERANCE):  # also keeps fsum clear of overflow (1e308 + 1e308)
+        raise ValueError(f"{label} has entries above 1 (max {arr.max():.3g}): not probabilities")
     total = math.fsum(arr)
     if abs(total - 1.0) > SUM_TOLERANCE + 4 * arr.size * np.finfo(float).eps:
         raise ValueError(
@@ -163,7 +166,7 @@ def check_iteration_limit(value: Any, label: str = "num_iter_max") -> int:
     return int(value)
 
 
-def _real_array(value: Any, label: str, what: str = "array") -> np.ndarray:
+def check_real_array(value: Any, label: str, what: str = "array") -> np.ndarray:
     """Return ``value`` as a numpy array of reals, or raise TypeError naming ``label``."""
     try:
         arr = np.asarray(as_array(value))
@@ -184,8 +187,8 @@ def check_mean_cov(mean: Any, cov: Any) -> tuple[np.ndarray, np.ndarray, np.ndar
         For mismatched shapes, non-finite entries, or a covariance that is not symmetric
         positive definite.
     """
-    mu = np.atleast_1d(_real_array(mean, "mean").astype(np.float64))
-    sigma = np.atleast_2d(_real_array(cov, "cov").astype(np.float64))
+    mu = np.atleast_1d(check_real_array(mean, "mean").astype(np.float64))
+    sigma = np.atleast_2d(check_real_array(cov, "cov").astype(np.float64))
     if mu.ndim != 1:
         raise ValueError(f"mean must be a vector of shape [d], got shape {mu.shape}")
     d = mu.size
@@ -218,7 +221,7 @@ def require_1d(dist: Any, what: str) -> None:
 # -- weighted point clouds (W1) -------------------------------------------------------------
 def check_cloud(points: ArrayLike, name: str) -> FloatArray:
     """Validate a point cloud and return it as a float64 array of shape [n, d]."""
-    arr = _real_array(points, name)
+    arr = check_real_array(points, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -237,7 +240,7 @@ def check_weights(weights: ArrayLike | None, n: int, name: str) -> FloatArray:
     """Validate weights for ``n`` points (``None`` means uniform); return them as float64 [n]."""
     if weights is None:
         return np.full(n, 1.0 / n)
-    w = _real_array(weights, name)
+    w = check_real_array(weights, name)
     if w.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got ndim={w.ndim}")
     if w.shape[0] != n:
@@ -272,7 +275,7 @@ def check_clouds(
 
 def check_shift(shift: ArrayLike) -> FloatArray:
     """Validate a translation vector (a scalar or [d]); return it as float64."""
-    s = _real_array(shift, "shift", "vector")
+    s = check_real_array(shift, "shift", "vector")
     if s.ndim > 1:
         raise ValueError(f"shift must be a scalar or a 1-D vector [d], got ndim={s.ndim}")
     if s.size == 0:

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -235,8 +235,10 @@ class _CountingCache(Cache):
         self.inner = inner
         self.hits = 0
 
-    def get(self, key: str) -> dict[str, Any] | None:
-        record = self.inner.get(key)
+    def get(
+        self, key: str, check: Callable[[dict[str, Any]], object] | None = None
+    ) -> dict[str, Any] | None:
+        record = self.inner.get(key, check=check)
         # A stored failure is recomputed by the sweep, not reused: it is not a hit.
         self.hits += record is not None and record.get("error") is None
         return record

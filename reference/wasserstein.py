@@ -27,6 +27,14 @@ POT's solver does not raise when it stops early: on reaching ``numItermax`` it o
 returns the (sub-optimal) cost of the current basis, with ``result_code == 3`` in its log. Every
 LP here checks that code, retries with a 10x larger limit up to :data:`LP_RETRIES` times, and
 raises :class:`RuntimeError` rather than return a cost that is not the optimum.
+
+Every scale: the clouds are centred and divided by their largest coordinate half-spread before
+the costs are formed, and the optimum multiplied back (W1 is translation invariant and
+positively homogeneous), so points at +-1e200 or 1e-170 apart give the right value, not ``inf``
+(POT: "problem infeasible") or 0. Exactly symmetric: the two weighted clouds are put in a fixed
+order first, so ``wasserstein1(x, y) == wasserstein1(y, x)`` bit for bit. Memory: the LP's dense
+matrices are sized before anything is allocated (:mod:`reference.memory`); a problem that does
+not fit raises :class:`MemoryError` naming n, m, the GiB needed and the GiB available.
 """
 
 from __future__ import annotations

@@ -94,7 +94,7 @@ def estimate_vs_n(
     div = first.divergence
     ax.set_xlabel("sample size n per side")
     ax.set_ylabel(axis_label(f"estimate of {divergence_label(div)}", div))
-    ax.set_title(textwrap.fill(title or f"{divergence_label(div)} on {first.scenario}", 48))
+    ax.set_title(textwrap.fill(title or f"{divergence_label(div)} on {first.scenario}", 42))
     ax.grid(True, alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     extra = clipped_entry(clipped)
@@ -181,8 +181,9 @@ def rmse_vs_n(
             ax.set_ylabel(axis_label("RMSE", div, "log scale"))
         ax.set_xlabel("sample size n per side")
     se = f"; slopes ± {ses.pop():.2f} (predicted SE)" if len(ses) == 1 else ""
-    fig.suptitle(f"{divergence_label(div)}: RMSE versus n, fitted power laws thin "
-                 f"(dotted: poor fit){se}")
+    # About 13 characters of 9 pt text per inch: wrapped, the title never leaves the figure.
+    fig.suptitle(textwrap.fill(f"{divergence_label(div)}: RMSE versus n, fitted power laws "
+                               f"thin (dotted: poor fit){se}", int(13 * width)))
     finish(fig)
     return fig
 

@@ -270,15 +270,17 @@ def how_to_read(data: ReportData) -> list[tuple[str, str]]:
                        "estimator has -0.5). Its one uncertainty, used everywhere in this "
                        "report, is the standard error the design predicts: with k seeds log "
                        "RMSE has a standard error of about 1/√(2k), so SE = (1/√(2k)) / "
-                       "√(Σ(ln nᵢ − mean ln n)²) (verify.certificates.predicted_slope_se): "
+                       "√(Σ(ln nᵢ − mean ln n)²) "
+                       "(divergence_verify.verify.certificates.predicted_slope_se): "
                        f"{_design_se(data)} for this report's sizes and seeds. The certificate's "
                        "convergence rule judges the same slope."),
         ("Power-law fit", "χ² = Σ(residualᵢ · √(2kᵢ))² of the log-log line on (sizes − 2) "
                           f"degrees of freedom; p < {FIT_LEVEL:g} is a poor fit: the points are "
                           "not a power law (a step, a plateau) and no speed is claimed from "
                           "the slope (dotted fitted line in the figures)."),
-        ("Certificate", f"the certificate rules (verify.judge): runs (every run returned a "
-                        f"number), accuracy (|error| ≤ tolerance at the largest n), spread "
+        ("Certificate", "the certificate rules (divergence_verify.verify.judge): runs (every "
+                        "run returned a number), accuracy (|error| ≤ tolerance at the largest n), "
+                        f"spread "
                         f"(RMSE ≤ {r.spread_factor:g} tolerances), convergence (slope ≤ "
                         f"{r.max_slope:g}). PASS (green): every rule holds. PASS, convergence "
                         f"waived (blue): the RMSE is below the precision floor "
@@ -313,7 +315,8 @@ def _design_se(data: ReportData) -> str:
 
 def rules_line(r: Rules) -> str:
     """The rules' numbers in one line."""
-    return (f"Rules (verify.Rules): tolerance = {r.atol:g} + {r.rtol:g}·|truth|; RMSE allowed "
+    return ("Rules (divergence_verify.verify.Rules): tolerance = "
+            f"{r.atol:g} + {r.rtol:g}·|truth|; RMSE allowed "
             f"{r.spread_factor:g}·tolerance; slope at most {r.max_slope:g} unless RMSE < "
             f"{r.floor_fraction:g}·tolerance, judged only when the design's predicted slope "
             f"standard error is at most {r.max_slope_se:g}; {r.confidence:.0%} intervals.")
@@ -349,6 +352,8 @@ def grid_cells(rows: Sequence[Row]) -> list[GridCell]:
         elif row.convergence is Status.NOT_JUDGED:
             lines.append("conv. not judged")
         lines.append(f"error {prose.num(row.last.bias, '+.2g')}")
+        if row.error_ci is Status.BORDERLINE:
+            lines.append("error CI borderline")
         lines.append("slope: poor fit" if row.rate.fit is Fit.POOR else "no slope"
                      if row.rate.fit is Fit.NONE else f"slope {row.rate.slope:+.2f}")
         out.append(GridCell(row.estimator, row.scenario, row.status, tuple(lines)))

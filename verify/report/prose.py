@@ -40,6 +40,11 @@ def fit_text(rate: Rate) -> str:
     return f"{rate.fit.value}, p = {rate.p_value:.2g}"
 
 
+ROOT_N = -0.5
+"""The slope of a root-n consistent estimator's RMSE against n."""
+_Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
+
+
 def speed(rate: Rate) -> str:
     """What the slope says about the speed, or why it says nothing."""
     if rate.fit is Fit.NONE:
@@ -47,8 +52,13 @@ def speed(rate: Rate) -> str:
     if rate.fit is Fit.POOR:
         return (f"poor fit: not a power law (χ² = {rate.chi2:.3g} on {rate.dof} df, "
                 f"p = {rate.p_value:.2g}), no rate claimed")
-    if rate.slope <= -0.4:
-        text = "about root-n or faster"
+    # The speed is read from the slope's 95% interval (slope ± 1.96·SE, the design's SE), not
+    # from fixed cut-offs: -0.30 ± 0.13 is consistent with root-n and must not be called slower.
+    low, high = rate.slope - _Z95 * rate.se, rate.slope + _Z95 * rate.se
+    if high < ROOT_N:
+        text = "faster than root-n"
+    elif low <= ROOT_N:
+        text = "consistent with root-n"
     elif rate.slope <= Rules.max_slope:
         text = "slower than root-n"
     else:
@@ -67,9 +77,20 @@ def convergence_note(row: Row, rules: Rules) -> str:
     return ""
 
 
+BORDERLINE_ACCURACY = ("the 95% interval of the error straddles ±tolerance: more seeds would "
+                       "settle it")
+"""What a certificate verdict adds when its accuracy evidence is borderline."""
+
+
 def verdict_text(row: Row, rules: Rules) -> str:
-    """The verdict of a certificate row: PASS, or FAIL with the failed rules, and the waiver."""
+    """The verdict of a certificate row: PASS, or FAIL with the failed rules, and the waiver.
+
+    The accuracy rule judges the mean error; where the error's 95% interval straddles the
+    tolerance (``row.error_ci`` is BORDERLINE) the verdict says so, whichever way it went.
+    """
     text = "PASS" if row.status.passed else "FAIL (" + ", ".join(row.failed) + ")"
+    if row.error_ci is Status.BORDERLINE:
+        text += f"; accuracy borderline ({BORDERLINE_ACCURACY})"
     if row.convergence is Status.WAIVED:
         text += f"; convergence waived ({convergence_note(row, rules)})"
     elif row.convergence is Status.NOT_JUDGED:
@@ -214,7 +235,9 @@ def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
             if failed:
                 verdict += "; fails on " + "; ".join(
                     f"{r.scenario} ({', '.join(r.failed)}: error {num(r.last.bias, '+.3g')}, "
-                    f"RMSE {num(r.last.rmse, '.3g')} at n = {r.n})" for r in failed)
+                    f"RMSE {num(r.last.rmse, '.3g')} at n = {r.n}"
+                    + ("; accuracy borderline" if r.error_ci is Status.BORDERLINE else "")
+                    + ")" for r in failed)
             parts.append(verdict + ".")
             parts.append(rates_sentence(mine))
         rungs = summary.rungs_of(label)

@@ -47,9 +47,21 @@ def test_figures_are_sized_for_print_with_readable_text(smoke: Path) -> None:
         assert width in (plotting.SINGLE, plotting.WIDE)
         sizes = [t.get_fontsize() for t in _texts(fig)]
         assert sizes and min(sizes) >= plotting.FONT_PT, ref.stem
+        # Every text lies inside the figure: the saved file keeps the printed width (no
+        # bounding box grown to hold a legend, which would shrink the text in a column).
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ticks = {id(t) for ax in fig.axes for t in [*ax.get_xticklabels(), *ax.get_yticklabels()]}
+        for text in _texts(fig):
+            if id(text) in ticks:  # matplotlib places (and hides) tick labels outside the view
+                continue
+            box = text.get_window_extent(renderer)
+            assert box.x0 >= -1 and box.x1 <= fig.bbox.x1 + 1, (ref.stem, text.get_text())
+            assert box.y0 >= -1 and box.y1 <= fig.bbox.y1 + 1, (ref.stem, text.get_text())
         png, svg = plotting.encode(fig)
         image = Image.open(io.BytesIO(png))
         assert image.info["dpi"][0] == pytest.approx(plotting.DPI, abs=1)
+        assert image.width == round(ref.width_in * plotting.DPI), ref.stem
         assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
 
 
@@ -114,7 +126,7 @@ def test_one_estimators_outlier_cannot_flatten_the_others() -> None:
             and all(math.isclose(y, high) for _, y in o.get_offsets())]
     assert edge  # drawn as a marker on the top edge
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert any("beyond the axis" in t for t in legend)
+    assert any("off the axis" in t for t in legend)
 
 
 def test_rmse_figure_clips_outliers_too() -> None:
@@ -122,7 +134,7 @@ def test_rmse_figure_clips_outliers_too() -> None:
     ax = figures.rmse_vs_n([good, bad], [rate_of(good), rate_of(bad)]).axes[0]
     rmse_bad = max(s.rmse for s in bad.per_size())
     assert ax.get_ylim()[1] < rmse_bad
-    assert any("beyond the axis" in t.get_text() for t in ax.get_legend().get_texts())
+    assert any("off the axis" in t.get_text() for t in ax.get_legend().get_texts())
 
 
 def test_robust_limits_keep_what_must_be_seen() -> None:

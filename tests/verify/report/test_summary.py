@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -83,7 +84,15 @@ def test_a_power_law_fits_and_a_step_does_not() -> None:
     assert line.rate.fit is Fit.GOOD
     assert line.rate.slope == pytest.approx(-0.5)
     assert line.rate.se == pytest.approx(predicted_slope_se(SIZES, 8))
-    assert "about root-n" in prose.speed(line.rate)
+    assert prose.speed(line.rate) == "consistent with root-n"
+    # The words follow the slope's 95% interval: within 1.96 SE of -0.5 is consistent with it.
+    se = line.rate.se
+    near = dataclasses.replace(line.rate, slope=-0.5 + 1.9 * se)
+    slower = dataclasses.replace(line.rate, slope=-0.5 + 2.1 * se)
+    faster = dataclasses.replace(line.rate, slope=-0.5 - 2.1 * se)
+    assert prose.speed(near) == "consistent with root-n"
+    assert prose.speed(slower) == "slower than root-n"
+    assert prose.speed(faster) == "faster than root-n"
     # Two plateaus: a fitted slope of about -1.1 that describes no trend.
     step = summarize(_alternating({250: 0.9, 500: 0.95, 1000: 0.05, 2000: 0.07, 4000: 0.065},
                                   6), rules)
@@ -166,3 +175,23 @@ def test_ladder_sentence_says_where_it_breaks(pattern: tuple[Status, ...], expec
     if B in pattern:
         assert "cannot tell" in text
         assert "breaks at KL = 1" not in text  # a borderline rung is not a breaking point
+
+
+def test_a_certificate_verdict_says_when_its_accuracy_evidence_is_borderline() -> None:
+    rules = Rules()
+    tol = rules.tolerance(get_scenario("gauss2d-kl0.5").truth("kl").value)
+    # At the largest n the errors average 1.1 tolerances with a spread that puts the 95%
+    # interval across the tolerance's edge; smaller sizes converge at root-n.
+    spread = [tol * (1.1 + 0.8 * (1 if s % 2 else -1)) for s in range(8)]
+    errors = {n: [tol * 4 * (250 / n) ** 0.5 * (1 if s % 2 else -1) for s in range(8)]
+              for n in SIZES[:-1]}
+    row = summarize(_sweep({**errors, SIZES[-1]: spread}), rules)
+    assert "accuracy" in row.failed
+    assert row.error_ci is Status.BORDERLINE
+    assert "accuracy borderline" in prose.verdict_text(row, rules)
+    (cell,) = grid_cells([row])
+    assert "error CI borderline" in cell.lines
+    # A clear failure (the whole interval beyond the tolerance) carries no such caveat.
+    clear = summarize(_sweep({**errors, SIZES[-1]: [3 * tol] * 8}), rules)
+    assert "accuracy" in clear.failed and clear.error_ci is Status.OUTSIDE
+    assert "borderline" not in prose.verdict_text(clear, rules)

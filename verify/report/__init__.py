@@ -32,8 +32,9 @@ this package loads no numpy, torch, scipy, matplotlib or Jinja2: they load on fi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from divergence_verify._lazy import lazy_module_attributes
 from divergence_verify.verify.report.presets import PRESET_NAMES, PRESETS, Entry, Preset
 
 if TYPE_CHECKING:
@@ -47,11 +48,4 @@ __all__ = ["PRESETS", "PRESET_NAMES", "Entry", "Preset", "ReportData", "load_res
            "report_command", "run_preset", "with_overrides", "write"]
 
 
-def __getattr__(name: str) -> Any:
-    """Load the heavy names on first use (PEP 562)."""
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f"{__name__}.{_LAZY[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_module_attributes(__name__, _LAZY, (), __all__)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from divergence_verify.verify.options import DEFAULT_REPORT_ROOT
+from divergence_verify.verify.options import DEFAULT_REPORT_ROOT, safe_name
 from divergence_verify.verify.report import figures, plotting
 from divergence_verify.verify.report.names import divergence_label
 from divergence_verify.verify.report.outputs import OutputFolder, check_name, report_folder
@@ -26,7 +26,8 @@ from divergence_verify.verify.report.summary import Summary, build_summary
 
 
 def _stem(*parts: str) -> str:
-    return "_".join("".join(c if c.isalnum() or c in ".-" else "_" for c in p) for p in parts)
+    """A figure's file stem: its parts made path-safe by the suite's one rule, joined by ``_``."""
+    return "_".join(safe_name(p) for p in parts)
 
 
 def plan_figures(data: ReportData, summary: Summary) -> list[tuple[FigureRef, Callable[[], Any]]]:
@@ -80,6 +81,11 @@ def plan_figures(data: ReportData, summary: Summary) -> list[tuple[FigureRef, Ca
             "exact value dashed.", plotting.SINGLE),
             lambda idx=idx, title=f"{label} on {scen}: {desc}": figures.estimate_vs_n(
                 [data.sweeps[i] for i in idx], title=title, order=order)))
+    stems = [ref.stem for ref, _ in plan]
+    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if clashes:  # two scenarios whose names differ only in characters a file name cannot hold
+        raise ValueError(f"figure names clash after making them path-safe: {', '.join(clashes)}; "
+                         "rename the scenarios")
     return plan
 
 

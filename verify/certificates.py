@@ -64,6 +64,7 @@ __all__ = [
     "Rules",
     "ScenarioVerdict",
     "certify",
+    "design_slope_se",
     "judge",
     "predicted_slope_se",
 ]
@@ -94,7 +95,8 @@ class ScenarioVerdict:
         rate = self.sweep.rate()
         return {"scenario": self.scenario, "truth": self.truth, "n": last.n, "mean": last.mean,
                 "bias": last.bias, "bias_ci": [last.bias_low, last.bias_high], "rmse": last.rmse,
-                "slope": rate.slope, "slope_se": rate.stderr, "passed": self.passed}
+                "slope": rate.slope, "slope_se": design_slope_se(self.sweep),
+                "passed": self.passed}
 
     def resolution(self, rules: Rules) -> float:
         """The smallest relative bias the accuracy rule rejects on this scenario."""
@@ -201,9 +203,24 @@ def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:
         ok = math.isfinite(rate.slope) and rate.slope <= rules.max_slope
         out.append(RuleResult(
             "convergence", ok,
-            f"log-log slope of RMSE vs n {rate.slope:+.3f} (± {rate.stderr:.3f}), "
+            f"log-log slope of RMSE vs n {rate.slope:+.3f} (± {design_slope_se(result):.3f}, "
+            "the design's SE), "
             f"required <= {rules.max_slope}"))
     return out
+
+
+def design_slope_se(result: SweepResult) -> float:
+    """The one standard error of a sweep's RMSE slope: the design's, not the fit residuals'.
+
+    :func:`predicted_slope_se` for the sizes ``result`` ran, with the fewest seeds any size had
+    (log RMSE over k runs has a standard error of about 1/√(2k)); infinite for a single size.
+    Certificates, sweeps and reports all quote this one.
+    """
+    sizes = result.sizes
+    if len(sizes) < 2:
+        return math.inf
+    seeds = min(len({r.seed for r in result.records if r.n == n}) for n in sizes)
+    return predicted_slope_se(sizes, seeds)
 
 
 def _first_error(result: SweepResult) -> str:

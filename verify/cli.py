@@ -13,6 +13,7 @@ quick: each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -28,6 +29,7 @@ from divergence_verify.verify.design import (
     DEFAULT_SIZES,
     W1,
     Rules,
+    predicted_slope_se,
 )
 from divergence_verify.verify.resolve import (
     UsageError,
@@ -187,6 +189,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_context(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
+    """The device and thread policy of a certify or sweep run, as the report applies it.
+
+    ``--device cuda`` without CUDA is an error for every estimator (not a silent CPU run); the
+    suite's neural critics run on one torch thread on the CPU (see
+    :func:`~divergence_verify.verify.options.torch_threads`); other estimators, a user's own
+    included, keep torch's thread setting.
+    """
+    if args.device == "cuda":
+        options.resolve_device("cuda")  # raises ValueError when CUDA is not available
+    from divergence_verify import estimators
+
+    kind = estimators.ESTIMATORS.get(args.estimator)
+    if kind is not None and kind.neural:
+        return options.torch_threads(options.resolve_device(args.device))
+    return contextlib.nullcontext()
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
     """Certify an estimator; exit 0 when certified, 1 when not."""
     from divergence_verify.verify.certificates import certify
@@ -198,8 +218,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
     rules = Rules(atol=args.atol, rtol=args.rtol)
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
-    cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds,
-                   rules=rules, cache=_cache(args), progress=_progress(args))
+    with _run_context(args):
+        cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds,
+                       rules=rules, cache=_cache(args), progress=_progress(args))
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
     print(cert.table())
@@ -220,8 +241,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     results = []
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
+    # The slope's uncertainty is the design's predicted SE, as in certificates and reports.
+    slope_se = predicted_slope_se(sizes, seeds)  # infinite for one size
     for name in names:
-        res = sweep(est, name, div, sizes, seeds, cache=_cache(args), progress=_progress(args))
+        with _run_context(args):
+            res = sweep(est, name, div, sizes, seeds, cache=_cache(args),
+                        progress=_progress(args))
         results.append(res)
         rate = res.rate()
         print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
@@ -231,7 +256,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             ci = f"[{s.bias_low:+.4f}, {s.bias_high:+.4f}]"
             print(f"  {s.n:>6} {s.mean:>9.4f} {s.bias:>+9.4f} {ci:>21} {s.sd:>8.4f} "
                   f"{s.rmse:>8.4f} {s.median_seconds:>7.3f} {s.failures:>5}")
-        print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {rate.stderr:.3f}")
+        print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {slope_se:.3f} "
+              "(the design's predicted SE)")
         errors = [r.error for r in res.records if r.error]
         if errors:
             print(f"  {len(errors)} of {len(res.records)} runs failed; first error: {errors[0]}")

@@ -97,8 +97,9 @@ def resolve_estimator(spec: str, divergence: str, device: str, settings: dict[st
     try:
         return estimators.make_estimator(spec, divergence=divergence, **{**base, **settings})
     except (TypeError, ValueError) as exc:
+        # Chained, so that --debug shows where the estimator raised.
         raise UsageError(_bad_setting_message(spec, entry, divergence, base, settings, exc)) \
-            from None
+            from exc
 
 
 def _bad_setting_message(
@@ -163,7 +164,7 @@ def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]
         except Exception as exc:
             given = f" with {_settings_text(settings)}" if settings else ""
             raise UsageError(f"cannot build estimator {spec!r}{given}: "
-                             f"{describe_exception(exc)}") from None
+                             f"{describe_exception(exc)}") from exc  # --debug: the user's line
     elif settings:
         raise UsageError(f"--set applies to a class, but {spec!r} is a {type(obj).__name__}: "
                          f"drop {_settings_text(settings)}")

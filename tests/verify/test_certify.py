@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from divergence_verify.verify.certificates import Rules, certify
+from divergence_verify.verify.certificates import Rules, certify, predicted_slope_se
 from tests.verify._estimators import (
     biased_10_percent,
     constant,
@@ -105,6 +105,11 @@ def test_certificate_serialises_with_numbers_and_configuration(tmp_path):
     assert data["rules"]["max_slope_se"] == 1.0
     assert {r["rule"] for r in scen["rules"]} == {"runs", "accuracy", "spread", "convergence"}
     assert "NOT CERTIFIED" in cert.table()
+    # One slope uncertainty everywhere: the design's predicted SE, in the JSON and the table.
+    se = predicted_slope_se([250, 1000], 3)
+    assert scen["slope_se"] == cert.verdicts[0].summary()["slope_se"] == pytest.approx(se)
+    convergence = next(r for r in cert.verdicts[0].rules if r.rule == "convergence")
+    assert f"± {se:.3f}, the design's SE" in convergence.detail
 
 
 def test_predicted_slope_se_of_the_default_design():

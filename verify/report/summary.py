@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from divergence_verify.verify.certificates import RuleResult, Rules, judge, predicted_slope_se
+from divergence_verify.verify.certificates import RuleResult, Rules, design_slope_se, judge
 from divergence_verify.verify.stats import SizeStats
 from divergence_verify.verify.sweeps import SweepResult
 
@@ -222,19 +222,6 @@ def rate_of(result: SweepResult) -> Rate:
     p = float(stats.chi2.sf(chi2, dof))
     return Rate(fit.slope, fit.intercept, se, chi2, dof, p,
                 Fit.POOR if p < FIT_LEVEL else Fit.GOOD)
-
-
-def design_slope_se(result: SweepResult) -> float:
-    """Predicted standard error of the RMSE slope for the sizes and seeds ``result`` ran.
-
-    :func:`verify.certificates.predicted_slope_se` with the fewest seeds any size had; infinite
-    for a single size (a ladder rung).
-    """
-    sizes = result.sizes
-    if len(sizes) < 2:
-        return math.inf
-    seeds = min(len({r.seed for r in result.records if r.n == n}) for n in sizes)
-    return predicted_slope_se(sizes, seeds)
 
 
 def summarize(result: SweepResult, rules: Rules) -> Row:

@@ -5,8 +5,9 @@ Every module of ``divergence_verify.reference``, ``.estimators`` and ``.verify``
 (run when the module is imported: top level, class bodies, ``if``/``try`` blocks, but not under
 ``if TYPE_CHECKING:``) or at function level (inside a function: run on first call). Names
 imported from a package's ``__init__`` map to that package, except a submodule
-(``from pkg import mod``) and the root package's lazy re-exports (``from divergence_verify
-import certify``), which map to the module that defines them.
+(``from pkg import mod``) and every package's lazy re-exports (``from divergence_verify
+import certify``, ``from divergence_verify.reference import divergence``), which map to the
+module that defines them.
 """
 
 from __future__ import annotations
@@ -51,15 +52,27 @@ def _modules() -> dict[str, Path]:
     return found
 
 
-def _root_exports() -> dict[str, str]:
-    """The root package's lazy re-exports, ``name -> defining module`` (its ``_EXPORTS``)."""
-    tree = ast.parse((_package_dir(ROOT) / "__init__.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets
-        ):
-            return ast.literal_eval(node.value)
-    return {}
+def _lazy_exports(modules: dict[str, Path]) -> dict[str, dict[str, str]]:
+    """Every package's lazy re-exports, ``package -> {name: defining module}``.
+
+    Read from the ``_EXPORTS`` / ``_LAZY`` dict (name -> submodule, relative to the package)
+    that each ``__init__`` hands to :func:`divergence_verify._lazy.lazy_module_attributes`, so
+    that ``from divergence_verify.reference import divergence`` is an edge to
+    ``reference.dispatch``, not to the package (which has no static edge to its lazy names).
+    """
+    packages = {ROOT: _package_dir(ROOT) / "__init__.py",
+                **{n: p for n, p in modules.items() if p.name == "__init__.py"}}
+    out: dict[str, dict[str, str]] = {}
+    for package, path in packages.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in ("_EXPORTS", "_LAZY") for t in node.targets
+            ):
+                table = ast.literal_eval(node.value)
+                out.setdefault(package, {}).update(
+                    {name: f"{package}.{module}" for name, module in table.items()})
+    return out
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -92,7 +105,7 @@ def _imports(tree: ast.AST) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool,
 def _graph() -> tuple[list[Edge], list[Edge]]:
     """Return (runtime edges, type-checking-only edges) between the package's modules."""
     modules = _modules()
-    exports = _root_exports()
+    exports = _lazy_exports(modules)
     known = set(modules) | {ROOT}
     runtime: list[Edge] = []
     typing_only: list[Edge] = []
@@ -114,8 +127,8 @@ def _graph() -> tuple[list[Edge], list[Edge]]:
                     sub = f"{base}.{alias.name}"
                     if sub in known:
                         targets.append(sub)
-                    elif base == ROOT and alias.name in exports:
-                        targets.append(exports[alias.name])
+                    elif alias.name in exports.get(base, {}):
+                        targets.append(exports[base][alias.name])
                     else:
                         targets.append(base)
             for target in targets:
@@ -189,6 +202,16 @@ def test_the_scan_sees_the_whole_package() -> None:
     # A known edge, so that a scan that silently finds nothing cannot pass.
     assert any(e.source == f"{ROOT}.reference.dispatch"
                and e.target == f"{ROOT}.reference.fdivergences" for e in runtime)
+
+
+def test_lazy_re_exports_resolve_to_their_modules() -> None:
+    exports = _lazy_exports(_modules())
+    assert exports[f"{ROOT}.reference"]["divergence"] == f"{ROOT}.reference.dispatch"
+    assert exports[ROOT]["certify"] == f"{ROOT}.verify"
+    runtime, _ = _graph()
+    # verify.scenarios imports names of the reference package: edges go to their modules.
+    assert not any(e.target == f"{ROOT}.reference" for e in runtime
+                   if e.source.startswith(f"{ROOT}.reference."))
 
 
 def test_no_cycle_among_module_level_imports() -> None:

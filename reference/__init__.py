@@ -43,28 +43,63 @@ _EXPORTS = {
     "wasserstein1_1d": "wasserstein",
     "wasserstein1_dual": "wasserstein",
     "wasserstein1_translation": "wasserstein",
+    # Composed laws with exact truths (invariance, products, MI): the scenario blocks use them.
+    "Transformed": "composite",
+    "Product": "composite",
+    "Translated": "composite",
+    "MultivariateStudentT": "student_t",
+    "CouplingFlow": "flows",
+    "Asinh": "transforms",
+    "HalfCube": "transforms",
+    "NormalCDF": "transforms",
+    "Spiral": "transforms",
+    "Rotation": "transforms",
+    "Embedding": "transforms",
+    "Blockwise": "transforms",
+    "Transform": "transforms",
+    "ProductOfMarginals": "mutual_information",
+    "product_of_marginals": "mutual_information",
+    "gaussian_mutual_information": "mutual_information",
+    "student_t_mutual_information": "mutual_information",
 }
 
 __all__ = [
     "DIVERGENCES",
     "W1",
+    "Asinh",
+    "Blockwise",
     "Categorical",
+    "CouplingFlow",
     "Distribution",
+    "Embedding",
     "ExactValue",
     "FDivergence",
     "Gaussian",
     "GaussianMixture",
+    "HalfCube",
+    "MultivariateStudentT",
+    "NormalCDF",
+    "Product",
+    "ProductOfMarginals",
+    "Rotation",
+    "Spiral",
+    "Transform",
+    "Transformed",
+    "Translated",
     "W1Dual",
     "check_probability_vector",
     "discrete_divergence",
     "divergence",
     "exact_divergence",
+    "gaussian_mutual_information",
     "get_divergence",
     "optimal_critic",
+    "product_of_marginals",
     "quadrature_divergence",
     "quantity_label",
     "quantity_names",
     "register_divergence",
+    "student_t_mutual_information",
     "variational_objective",
     "wasserstein1",
     "wasserstein1_1d",
@@ -76,11 +111,13 @@ __all__ = [
 # Submodules reachable as attributes of the package without an import statement, as when this
 # package imported them all.
 _SUBMODULES = frozenset({
-    "discrete", "dispatch", "distributions", "exact", "fdivergences", "gaussian", "quadrature",
-    "quantities", "wasserstein",
+    "composite", "discrete", "dispatch", "distributions", "exact", "fdivergences", "flows",
+    "gaussian", "mutual_information", "quadrature", "quantities", "student_t", "transforms",
+    "wasserstein",
 })
 
 if TYPE_CHECKING:
+    from divergence_verify.reference.composite import Product, Transformed, Translated
     from divergence_verify.reference.discrete import (
         check_probability_vector,
         discrete_divergence,
@@ -100,11 +137,29 @@ if TYPE_CHECKING:
         GaussianMixture,
     )
     from divergence_verify.reference.fdivergences import DIVERGENCES, FDivergence, get_divergence
+    from divergence_verify.reference.flows import CouplingFlow
+    from divergence_verify.reference.mutual_information import (
+        ProductOfMarginals,
+        gaussian_mutual_information,
+        product_of_marginals,
+        student_t_mutual_information,
+    )
     from divergence_verify.reference.quadrature import (
         quadrature_divergence,
         wasserstein1_quadrature,
     )
     from divergence_verify.reference.quantities import W1, quantity_label, quantity_names
+    from divergence_verify.reference.student_t import MultivariateStudentT
+    from divergence_verify.reference.transforms import (
+        Asinh,
+        Blockwise,
+        Embedding,
+        HalfCube,
+        NormalCDF,
+        Rotation,
+        Spiral,
+        Transform,
+    )
     from divergence_verify.reference.wasserstein import (
         W1Dual,
         wasserstein1,

@@ -270,8 +270,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build a convergence report (see :mod:`~divergence_verify.verify.report`)."""
-    from divergence_verify.verify.report import report_command
+    from divergence_verify.verify.report import PRESETS, report_command
 
+    if args.sizes and not args.from_path and (args.preset or "default") in PRESETS:
+        # As for certify and sweep: sizes that cannot fit are refused before anything runs (the
+        # exact W1 LP checks its own size when it starts; its runs then fail one by one).
+        preset = PRESETS[args.preset or "default"]
+        names = {s for entry in (*preset.entries, *preset.ladder) for s in entry.scenarios}
+        _check_fits(args.sizes, sorted(names), None)
     return report_command(
         preset=args.preset, from_path=args.from_path, name=args.name, out_root=args.out_root,
         device=args.device, sizes=args.sizes, seeds=args.seeds,

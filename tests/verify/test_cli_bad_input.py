@@ -67,3 +67,18 @@ def test_check_sizes_fit_uses_max_points(monkeypatch: pytest.MonkeyPatch) -> Non
     options.check_sizes_fit([30_000], 2, capped)  # the LP is on 500 points: fits
     with pytest.raises(ValueError, match="exact W1 LP"):
         options.check_sizes_fit([30_000], 2, make_estimator("empirical_w1", "w1"))
+
+
+def test_report_sizes_that_cannot_fit_are_refused_up_front(
+    tmp_path: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from divergence_verify.verify.report import run
+
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 2 * 2**30)
+    monkeypatch.setattr(run, "run_preset", _fail_if_run)
+    code = cli.main(["report", "--sizes", "100000000", "--no-cache", "--quiet",
+                     "--out-root", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --sizes 100000000: a run needs about ")
+    assert "but only 2.0 GiB is available" in err and len(err.splitlines()) == 1

@@ -29,7 +29,6 @@ from divergence_verify.verify.design import (
     DEFAULT_SIZES,
     W1,
     Rules,
-    predicted_slope_se,
 )
 from divergence_verify.verify.resolve import (
     UsageError,
@@ -231,6 +230,7 @@ def cmd_certify(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run one sweep and print its per-size statistics."""
+    from divergence_verify.verify.certificates import design_slope_se
     from divergence_verify.verify.jsonio import write_json_atomic
     from divergence_verify.verify.sweeps import sweep
 
@@ -241,8 +241,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     results = []
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
-    # The slope's uncertainty is the design's predicted SE, as in certificates and reports.
-    slope_se = predicted_slope_se(sizes, seeds)  # infinite for one size
     for name in names:
         with _run_context(args):
             res = sweep(est, name, div, sizes, seeds, cache=_cache(args),
@@ -256,7 +254,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             ci = f"[{s.bias_low:+.4f}, {s.bias_high:+.4f}]"
             print(f"  {s.n:>6} {s.mean:>9.4f} {s.bias:>+9.4f} {ci:>21} {s.sd:>8.4f} "
                   f"{s.rmse:>8.4f} {s.median_seconds:>7.3f} {s.failures:>5}")
-        print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {slope_se:.3f} "
+        # The slope's uncertainty is the design's predicted SE, as in certificates and reports.
+        print(f"  log-log slope of RMSE vs n: {rate.slope:+.3f} ± {design_slope_se(res):.3f} "
               "(the design's predicted SE)")
         errors = [r.error for r in res.records if r.error]
         if errors:

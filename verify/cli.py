@@ -424,3 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: unexpected {describe_exception(exc)} (run with --debug for the "
               "traceback)", file=sys.stderr)
         return 2
+
+
+if __name__ == "__main__":  # python -m divergence_verify.verify.cli, like python -m divergence_verify
+    sys.exit(main())

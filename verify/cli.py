@@ -426,5 +426,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-if __name__ == "__main__":  # python -m divergence_verify.verify.cli, like python -m divergence_verify
+if __name__ == "__main__":  # python -m divergence_verify.verify.cli works as the package does
     sys.exit(main())

@@ -134,11 +134,54 @@ def _tolerance(text: str) -> float:
     return value
 
 
+def listing() -> dict[str, Any]:
+    """The listing of ``list --json``: divergences, estimators, families and scenarios.
+
+    Each scenario carries its dimension, split (for MI), tags and, per divergence with an exact
+    method, ``{"value", "error", "method"}`` (the value in the suite's JSON encoding: ``"inf"``
+    where the divergence is infinite); a divergence with no exact method is left out.
+    """
+    from divergence_verify import estimators, reference
+    from divergence_verify.verify.jsonio import encode_float
+    from divergence_verify.verify.scenarios import FAMILIES, MI, SCENARIOS
+
+    def truths(scen: Any) -> dict[str, Any]:
+        out = {}
+        for name in [*_divergence_names(), *([MI] if scen.split is not None else [])]:
+            try:
+                exact = scen.truth(name)
+            except NotImplementedError:
+                continue
+            out[name] = {"value": encode_float(exact.value), "error": encode_float(exact.error),
+                         "method": exact.method}
+        return out
+
+    return {
+        "divergences": [{"name": name, "label": label, "unit": unit}
+                        for name in _divergence_names()
+                        for label, unit in [reference.quantity_label(name)]],
+        "estimators": [{"kind": kind, "description": e.description,
+                        "divergences": list(e.divergences), "neural": e.neural}
+                       for kind, e in sorted(estimators.ESTIMATORS.items())],
+        "families": [{"name": f.name, "description": f.description,
+                      "parameters": dict(f.defaults), "tags": list(f.tags)}
+                     for f in FAMILIES.values()],
+        "scenarios": [{"name": name, "description": scen.description, "dim": scen.dim,
+                       "split": scen.split, "tags": list(scen.tags), "truths": truths(scen)}
+                      for name, scen in SCENARIOS.items()],
+    }
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print the divergences, scenarios and estimators."""
+    """Print the divergences, scenarios and estimators (``--json``: :func:`listing`)."""
     from divergence_verify import estimators, reference
     from divergence_verify.verify.scenarios import SCENARIOS
 
+    if args.json:
+        from divergence_verify.verify.jsonio import dumps
+
+        print(dumps(listing(), indent=1))
+        return 0
     print("divergences:")
     for name, div in reference.DIVERGENCES.items():
         print(f"  {name:<12} {div.title}")
@@ -355,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("list", help="divergences, scenarios and estimators")
+    p.add_argument("--json", action="store_true",
+                   help="print a machine-readable listing (every scenario with its exact values)")
     p.set_defaults(func=cmd_list)
     _add_debug_option(p)
     p = sub.add_parser("demo", help="exact divergences and a duality check")

@@ -1,10 +1,16 @@
-"""Suite-wide pytest configuration: Hypothesis profiles.
+"""Suite-wide pytest configuration: Hypothesis profiles, and one worker per command.
 
 The ``"ci"`` profile (derandomized, fixed number of examples, no deadline) is loaded unless the
 ``HYPOTHESIS_PROFILE`` environment variable names another registered profile (e.g. ``dev``).
+
+The commands' default ``--workers`` is one process per core; the many small commands the tests
+run would each start a pool, so they run in process (``DIVERGENCE_VERIFY_WORKERS=1``) unless a
+test asks for workers, as the executor tests do.
 """
 
 import os
+
+os.environ.setdefault("DIVERGENCE_VERIFY_WORKERS", "1")
 
 from hypothesis import settings
 

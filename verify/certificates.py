@@ -54,7 +54,7 @@ from divergence_verify.verify.design import (
 )
 from divergence_verify.verify.jsonio import dumps, write_json_atomic
 from divergence_verify.verify.scenarios import Scenario, get_scenario
-from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
+from divergence_verify.verify.sweeps import Progress, SweepResult, as_cache, plan_sweep, run_sweeps
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -238,6 +238,7 @@ def certify(
     *,
     cache: Cache | str | None = None,
     progress: Progress | None = None,
+    executor: Any = None,
 ) -> Certificate:
     """Certify ``estimator`` for ``divergence`` on ``scenarios``.
 
@@ -254,8 +255,9 @@ def certify(
         Seeds per size (at least two, for the confidence interval).
     rules : Rules, optional
         Thresholds; defaults documented on :class:`Rules`.
-    cache, progress
-        Passed to :func:`verify.sweep`.
+    cache, progress, executor
+        As for :func:`verify.sweep`; the sweeps of all the scenarios run together (one pool of
+        workers, one progress bar over every run).
 
     Returns
     -------
@@ -281,17 +283,18 @@ def certify(
             f"fitted slope's standard error would be about {slope_se:.2f} (at most "
             f"{rules.max_slope_se} needed); use more seeds or sizes spanning a wider range"
         )
+    jobs = [plan_sweep(estimator, scen, divergence, sizes, seeds, cached=cache is not None)
+            for scen in scens]
+    if not jobs:
+        raise ValueError("no scenarios to certify on")
+    results = run_sweeps(jobs, executor=executor, cache=as_cache(cache), progress=progress)
+    first = results[0]
+    cert = Certificate(first.estimator, divergence, first.config, rules, first.sizes,
+                       sorted({r.seed for r in first.records}))
     verdicts: list[ScenarioVerdict] = []
-    cert: Certificate | None = None
-    for scen in scens:
-        result = sweep(estimator, scen, divergence, sizes, seeds, cache=cache, progress=progress)
-        if cert is None:
-            cert = Certificate(result.estimator, divergence, result.config, rules,
-                               result.sizes, sorted({r.seed for r in result.records}))
+    for scen, result in zip(scens, results, strict=True):
         rule_results = judge(result, rules)
         verdicts.append(ScenarioVerdict(scen.name, result.truth.value,
                                         all(r.passed for r in rule_results), rule_results, result))
-    if cert is None:
-        raise ValueError("no scenarios to certify on")
     cert.verdicts = verdicts
     return cert

@@ -1,8 +1,9 @@
 """The command line: ``python -m divergence_verify`` (console script ``divergence-verify``).
 
-Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``. Exit codes: 0 success (or
-certified), 1 not certified, 2 bad usage or input (or any other error), 130 interrupted, 141
-stdout closed early. Errors are one line on stderr; ``--debug`` shows the traceback.
+Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``, ``cache``. Exit codes: 0
+success (or certified), 1 not certified, 2 bad usage or input (or any other error), 130
+interrupted, 141 stdout closed early. Errors are one line on stderr; ``--debug`` shows the
+traceback.
 
 This is the only module that uses argparse; the options the running commands share are data in
 :mod:`~divergence_verify.verify.options`. Building the parser imports nothing heavy (no numpy,
@@ -13,7 +14,6 @@ quick: each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import os
 import sys
@@ -97,6 +97,11 @@ def _progress(args: argparse.Namespace) -> Any:
     from divergence_verify.verify.progress import ProgressBar
 
     return None if args.quiet else ProgressBar()
+
+
+def _executor(args: argparse.Namespace) -> Any:
+    """Where the runs happen: ``--scheduler``'s Dask cluster, else ``--workers`` processes."""
+    return options.executor_for(args.workers, args.scheduler)
 
 
 def _cache(args: argparse.Namespace) -> Any:
@@ -231,22 +236,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_context(args: argparse.Namespace) -> contextlib.AbstractContextManager[None]:
-    """The device and thread policy of a certify or sweep run, as the report applies it.
+def _check_device(args: argparse.Namespace) -> None:
+    """Refuse ``--device cuda`` without CUDA, for every estimator (not a silent CPU run).
 
-    ``--device cuda`` without CUDA is an error for every estimator (not a silent CPU run); the
-    suite's neural critics run on one torch thread on the CPU (see
-    :func:`~divergence_verify.verify.options.torch_threads`); other estimators, a user's own
-    included, keep torch's thread setting.
+    The thread policy (one torch thread per worker on the CPU) is the units' own
+    (:data:`~divergence_verify.verify.units.DEFAULT_THREADS`).
     """
     if args.device == "cuda":
         options.resolve_device("cuda")  # raises ValueError when CUDA is not available
-    from divergence_verify import estimators
-
-    kind = estimators.ESTIMATORS.get(args.estimator)
-    if kind is not None and kind.neural:
-        return options.torch_threads(options.resolve_device(args.device))
-    return contextlib.nullcontext()
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
@@ -260,9 +257,9 @@ def cmd_certify(args: argparse.Namespace) -> int:
     rules = Rules(atol=args.atol, rtol=args.rtol)
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
-    with _run_context(args):
-        cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds,
-                       rules=rules, cache=_cache(args), progress=_progress(args))
+    _check_device(args)
+    cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds, rules=rules,
+                   cache=_cache(args), progress=_progress(args), executor=_executor(args))
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
     print(cert.table())
@@ -275,20 +272,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run one sweep and print its per-size statistics."""
     from divergence_verify.verify.certificates import design_slope_se
     from divergence_verify.verify.jsonio import write_json_atomic
-    from divergence_verify.verify.sweeps import sweep
+    from divergence_verify.verify.sweeps import plan_sweep, run_sweeps
 
     div = _check_divergence(args.divergence)
     out = _out_folder(args, div)
     est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
     sizes, seeds = _design(args)
-    results = []
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
-    for name in names:
-        with _run_context(args):
-            res = sweep(est, name, div, sizes, seeds, cache=_cache(args),
-                        progress=_progress(args))
-        results.append(res)
+    _check_device(args)
+    cache = _cache(args)
+    jobs = [plan_sweep(est, name, div, sizes, seeds, cached=cache is not None) for name in names]
+    results = run_sweeps(jobs, executor=_executor(args), cache=cache, progress=_progress(args))
+    for name, res in zip(names, results, strict=True):
         rate = res.rate()
         print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
         print(f"  {'n':>6} {'mean':>9} {'bias':>9} {'bias 95% CI':>21} {'sd':>8} {'RMSE':>8} "
@@ -323,7 +319,27 @@ def cmd_report(args: argparse.Namespace) -> int:
     return report_command(
         preset=args.preset, from_path=args.from_path, name=args.name, out_root=args.out_root,
         device=args.device, sizes=args.sizes, seeds=args.seeds,
-        cache=options.cache_folder(args.cache, args.no_cache), quiet=args.quiet)
+        cache=options.cache_folder(args.cache, args.no_cache), quiet=args.quiet,
+        executor=None if args.from_path else _executor(args))
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    """``cache info``, ``cache prune`` or ``cache clear`` on the ``--cache`` folder."""
+    from divergence_verify.verify.cache import Cache
+
+    store = Cache(args.cache)
+    if args.action == "info":
+        print("\n".join(store.info().lines()))
+        return 0
+    if args.older_than is not None and args.action != "prune":
+        raise UsageError("--older-than goes with 'cache prune'")
+    if args.action == "prune":
+        removed = store.prune(older_than_days=args.older_than)
+        print(f"{args.cache}: removed " + ", ".join(f"{count} {kind.replace('_', ' ')}"
+                                                    for kind, count in removed.items()))
+        return 0
+    print(f"{args.cache}: removed {store.clear()} files")
+    return 0
 
 
 def _add_option(parser: argparse.ArgumentParser, option: options.Option,
@@ -416,6 +432,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run an estimator over sizes and seeds")
     _add_estimator_options(p, "sweep", "sweep.json")
     p.set_defaults(func=cmd_sweep)
+    _add_debug_option(p)
+    p = sub.add_parser("cache", help="what the cache of runs holds; prune or clear it")
+    p.add_argument("action", choices=("info", "prune", "clear"),
+                   help="info: counts and size; prune: delete corrupt records, expired claims, "
+                        "leftovers of interrupted writes (and, with --older-than, old records); "
+                        "clear: delete every file of the cache")
+    _add_option(p, options.CACHE)
+    p.add_argument("--older-than", type=_tolerance, default=None, metavar="DAYS",
+                   help="with prune: also delete records last written more than DAYS ago")
+    p.set_defaults(func=cmd_cache)
     _add_debug_option(p)
     p = sub.add_parser("report", help="convergence report (HTML, Markdown, JSON, figures)")
     _add_report_options(p)

@@ -76,11 +76,42 @@ NO_CACHE = Option("--no-cache", "do not read or write the cache", default=False,
 QUIET = Option("--quiet", "no progress output", default=False, switch=True)
 SIZES = Option("--sizes", "sample sizes per side", type=int, many=True, metavar="N")
 SEEDS = Option("--seeds", "seeds per size", type=int, metavar="K")
+WORKERS = Option("--workers", "worker processes on this machine; 1 runs everything in this "
+                 "process (default: $DIVERGENCE_VERIFY_WORKERS, else one per core)",
+                 type=int, metavar="N")
+SCHEDULER = Option("--scheduler", "run on the Dask cluster of this scheduler "
+                   "(tcp://HOST:8786) instead of local workers", metavar="ADDRESS")
 
-RUN_OPTIONS = (SIZES, SEEDS, DEVICE, CACHE, NO_CACHE, QUIET)
+RUN_OPTIONS = (SIZES, SEEDS, DEVICE, WORKERS, SCHEDULER, CACHE, NO_CACHE, QUIET)
 """The options every running command (certify, sweep, report) takes, in help order. ``--sizes``
 and ``--seeds`` default to None: the command's own design (certify's and sweep's defaults, or
 the report preset's)."""
+
+
+def executor_for(workers: int | None, scheduler: str | None) -> Any:
+    """Return where the runs of a command happen, from ``--workers`` and ``--scheduler``.
+
+    A :class:`~divergence_verify.verify.executors.Workers` on the Dask cluster of
+    ``scheduler``, else the number of local worker processes (default
+    :func:`~divergence_verify.verify.executors.default_workers`), which
+    :func:`~divergence_verify.verify.execution.run_sweeps` turns into a pool.
+
+    Raises
+    ------
+    ValueError
+        For both options at once, a count below 1, or a scheduler that cannot be reached.
+    """
+    from divergence_verify.verify import executors
+
+    if scheduler is not None:
+        if workers is not None:
+            raise ValueError("--workers and --scheduler exclude each other: a Dask cluster's "
+                             "workers are the ones its scheduler has")
+        return executors.connect(scheduler)
+    count = executors.default_workers() if workers is None else workers
+    if count < 1:
+        raise ValueError(f"--workers must be at least 1, got {count}")
+    return count
 
 
 def cache_folder(cache: str, no_cache: bool) -> str | None:

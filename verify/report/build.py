@@ -120,12 +120,14 @@ def write(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
 def report_command(
     *, preset: str | None, from_path: str | None, name: str | None, out_root: str | None,
     device: str, sizes: list[int] | None, seeds: int | None, cache: str | None, quiet: bool,
+    executor: Any = None,
 ) -> int:
     """Run ``python -m divergence_verify report``; print the summary; return 0.
 
     ``cache`` None is ``--no-cache``. Without ``--name`` and ``--out-root``, ``--from`` writes
     beside its results file; otherwise the report goes to ``out_root/name`` (``name`` one
-    folder name, default the preset's).
+    folder name, default the preset's). ``executor`` is where the runs happen (see
+    :func:`~divergence_verify.verify.report.run.run_preset`).
 
     Raises
     ------
@@ -149,7 +151,7 @@ def report_command(
         if (preset or "default") not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}: expected one of {sorted(PRESETS)}")
         chosen = with_overrides(PRESETS[preset or "default"], sizes, seeds)
-        data = run_preset(chosen, device=device, cache=cache,
+        data = run_preset(chosen, device=device, cache=cache, executor=executor,
                           progress=None if quiet else ProgressBar())
     if from_path and name is None and out_root is None:
         out = Path(from_path).parent

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +24,13 @@ from divergence_verify.verify.cache import Cache, library_versions
 from divergence_verify.verify.certificates import Rules
 from divergence_verify.verify.options import device_name, resolve_device, torch_threads
 from divergence_verify.verify.report.presets import Entry, Preset
-from divergence_verify.verify.sweeps import Progress, SweepResult, sweep
+from divergence_verify.verify.sweeps import (
+    Progress,
+    SweepResult,
+    as_cache,
+    plan_sweep,
+    run_sweeps,
+)
 
 FORMAT = "divergence-verify report"
 FORMAT_VERSION = 1
@@ -174,6 +180,7 @@ def run_preset(
     device: str = "auto",
     cache: Cache | str | None = None,
     progress: Progress | None = None,
+    executor: Any = None,
 ) -> ReportData:
     """Run every sweep of ``preset`` and the ladder.
 
@@ -188,63 +195,38 @@ def run_preset(
         Finished runs are read from and written to it (so an interrupted report resumes).
     progress : callable, optional
         ``progress(done, total, label)`` over all the runs of the report.
+    executor : None, int, Executor or distributed.Client
+        Where the runs happen (:func:`divergence_verify.verify.executors.workers_for`); None:
+        in this process. Every run of the report is submitted at once, largest sizes first.
 
     Returns
     -------
     ReportData
     """
     dev = resolve_device(device)
-    counted = _CountingCache(Cache(cache) if isinstance(cache, (str, os.PathLike)) else cache) \
-        if cache is not None else None
+    store = as_cache(cache)
     start = time.perf_counter()
     top = max(preset.sizes)
-    jobs = [(e, s, preset.sizes, False) for e in preset.entries for s in e.scenarios]
-    jobs += [(e, s, (top,), True) for e in preset.ladder for s in e.scenarios]
-    total = sum(len(sizes) for _, _, sizes, _ in jobs) * preset.seeds
-    offset = 0
-
-    def overall(done: int, _total: int, label: str) -> None:
-        if progress is not None:
-            progress(offset + done, total, label)
-
-    sweeps: list[SweepResult] = []
-    ladder: list[SweepResult] = []
+    planned = [(e, s, preset.sizes, False) for e in preset.entries for s in e.scenarios]
+    planned += [(e, s, (top,), True) for e in preset.ladder for s in e.scenarios]
     built: dict[tuple[str, str, str], Any] = {}
+    jobs = []
+    for entry, scenario, sizes, _ in planned:
+        key = (entry.kind, entry.divergence, json.dumps(entry.settings, sort_keys=True))
+        if key not in built:
+            built[key] = _make(entry, dev)
+        jobs.append(plan_sweep(built[key], scenario, entry.divergence, sizes, preset.seeds,
+                               cached=store is not None))
     with torch_threads(dev):
-        for entry, scenario, sizes, on_ladder in jobs:
-            key = (entry.kind, entry.divergence, json.dumps(entry.settings, sort_keys=True))
-            if key not in built:
-                built[key] = _make(entry, dev)
-            result = sweep(built[key], scenario, entry.divergence, sizes, preset.seeds,
-                           cache=counted, progress=overall)
-            (ladder if on_ladder else sweeps).append(result)
-            offset += len(sizes) * preset.seeds
+        results = run_sweeps(jobs, executor=executor, cache=store, progress=progress)
         name = device_name(dev)
+    sweeps = [r for r, (_, _, _, on_ladder) in zip(results, planned, strict=True) if not on_ladder]
+    ladder = [r for r, (_, _, _, on_ladder) in zip(results, planned, strict=True) if on_ladder]
     return ReportData(
         preset=preset, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         wall_seconds=time.perf_counter() - start, device=dev, device_name=name,
         versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder,
-        cached_runs=counted.hits if counted is not None else 0)
-
-
-class _CountingCache(Cache):
-    """A view of a cache that counts the records found in it (the runs not recomputed)."""
-
-    def __init__(self, inner: Cache) -> None:
-        super().__init__(inner.root)
-        self.inner = inner
-        self.hits = 0
-
-    def get(
-        self, key: str, check: Callable[[dict[str, Any]], object] | None = None
-    ) -> dict[str, Any] | None:
-        record = self.inner.get(key, check=check)
-        # A stored failure is recomputed by the sweep, not reused: it is not a hit.
-        self.hits += record is not None and record.get("error") is None
-        return record
-
-    def put(self, key: str, record: dict[str, Any]) -> None:
-        self.inner.put(key, record)
+        cached_runs=sum(r.cached_runs for r in results))
 
 
 def _make(entry: Entry, device: str) -> Any:

@@ -44,7 +44,7 @@ def test_regenerates_identically_without_running_estimators(
         raise AssertionError("--from must not run any estimator")
 
     monkeypatch.setattr(verify.sweeps, "sweep", no_runs)
-    monkeypatch.setattr(run, "sweep", no_runs)
+    monkeypatch.setattr(run, "run_sweeps", no_runs)
     status = main(["report", "--from", str(smoke / "results.json"), "--out-root",
                    str(tmp_path), "--name", "again", "--quiet"])
     assert status == 0

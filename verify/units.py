@@ -1,0 +1,185 @@
+"""Work units: the runs of one estimator on one scenario at one sample size, for a batch of seeds.
+
+A unit is what an executor (:mod:`~divergence_verify.verify.executors`) runs: a plain, picklable
+value, and :func:`run_unit`, a module-level function, turns it into one :class:`Record` per
+seed. It holds everything a run depends on (the estimator, the scenario, the size, the seeds,
+where the samples are made and how many torch threads run them), so a unit gives the same
+numbers in this process, in a worker process or on a Dask worker: seed ``s`` draws the samples
+and seeds the estimator, whoever runs it.
+
+A neural ensemble's seeds form one unit (its ``estimate_many`` trains them together, which is
+where its speed comes from); every other estimator gets one unit per seed, so a pool of workers
+can share its runs out evenly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from divergence_verify.estimators import BaseEstimator, with_seed
+from divergence_verify.verify.scenarios import Scenario
+
+DEFAULT_THREADS = 1
+"""Torch threads per worker on the CPU. The critics are tiny (thousands of weights, hundreds of
+rows per step), so intra-op threads cost more in synchronisation than they gain: one batch of 5
+critics took 5 s on one thread and 25-60 s on two, on a 2-core machine shared with other work;
+and the cores are better spent on one worker each."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One run of an estimator.
+
+    ``estimate`` is None when the run raised; ``error`` then holds the message (also set, to
+    ``"non-finite"``, when the run returned an infinite number). ``seconds`` is the wall time of
+    the run (for a batched ensemble, the batch's time divided by its size).
+    """
+
+    n: int
+    seed: int
+    estimate: float | None
+    seconds: float
+    error: str | None = None
+    batched: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run returned a finite number."""
+        return self.estimate is not None and math.isfinite(self.estimate)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The runs of ``estimator`` on ``scenario`` at size ``n`` for ``seeds``.
+
+    Attributes
+    ----------
+    estimator : estimator
+        As :func:`~divergence_verify.estimators.as_estimator` returns it.
+    scenario : Scenario
+        The pair (P, Q).
+    n : int
+        Sample size per side.
+    seeds : tuple of int
+        One run per seed; more than one only for a batched ensemble.
+    sample_device : str, optional
+        Where the samples are made as float32 tensors (the estimator's ``sample_device()``);
+        None: float64 numpy arrays.
+    threads : int, optional
+        Torch threads for the run on the CPU (None: leave torch's setting alone).
+    gpu : bool
+        Whether the unit computes on a GPU (an executor with resources places it on a GPU
+        worker).
+    """
+
+    estimator: Any
+    scenario: Scenario
+    n: int
+    seeds: tuple[int, ...]
+    sample_device: str | None = None
+    threads: int | None = DEFAULT_THREADS
+    gpu: bool = False
+
+    @property
+    def label(self) -> str:
+        """``estimator scenario n=...`` for progress lines."""
+        return f"{self.estimator.name} {self.scenario.name} n={self.n}"
+
+
+def batches(est: Any) -> bool:
+    """Return whether ``est`` estimates a batch of seeds together (a neural ensemble).
+
+    True when it has an ``estimate_many`` of its own; the default one of
+    :class:`~divergence_verify.estimators.BaseEstimator` is a loop, whose seeds are better run
+    as separate units.
+    """
+    many = getattr(est, "estimate_many", None)
+    if not callable(many):
+        return False
+    return not (isinstance(est, BaseEstimator)
+                and type(est).estimate_many is BaseEstimator.estimate_many)
+
+
+def run_unit(unit: Unit) -> list[Record]:
+    """Run ``unit`` and return one record per seed, in the order of ``unit.seeds``.
+
+    An estimator's exception is recorded in its run's record (``error``), never raised: only a
+    fault of the worker itself (a killed process, an unpicklable result) fails the call.
+    """
+    with _threads(unit):
+        if len(unit.seeds) > 1:
+            batch = _run_batch(unit)
+            if batch is not None:
+                return batch
+        return [_run_one(unit, s) for s in unit.seeds]
+
+
+@contextlib.contextmanager
+def _threads(unit: Unit) -> Iterator[None]:
+    # Only where torch is loaded (a neural estimator's module imports it when the unit is
+    # unpickled): a kNN unit need not pay for importing torch.
+    torch = sys.modules.get("torch")
+    if unit.threads is None or unit.gpu or torch is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(unit.threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _sample(unit: Unit, seed: int) -> tuple[Any, Any]:
+    if unit.sample_device is None:
+        return unit.scenario.sample(unit.n, seed)
+    return unit.scenario.sample(unit.n, seed, device=unit.sample_device)
+
+
+def _run_batch(unit: Unit) -> list[Record] | None:
+    """The seeds of ``unit`` in one ``estimate_many`` call; None if it raised."""
+    pairs = [_sample(unit, s) for s in unit.seeds]
+    if unit.sample_device is None:
+        x_p = np.stack([p for p, _ in pairs])
+        x_q = np.stack([q for _, q in pairs])
+    else:
+        import torch
+
+        x_p = torch.stack([p for p, _ in pairs])
+        x_q = torch.stack([q for _, q in pairs])
+    del pairs  # the stacks are copies: free the per-seed samples (device memory)
+    start = time.perf_counter()
+    try:
+        values = np.asarray(unit.estimator.estimate_many(x_p, x_q, seeds=list(unit.seeds)),
+                            dtype=float)
+    except Exception:  # one bad member fails the batch: rerun one by one to attribute it
+        return None
+    finally:
+        del x_p, x_q
+    if values.shape != (len(unit.seeds),):  # not one estimate per member: attribute one by one
+        return None
+    per_run = (time.perf_counter() - start) / len(unit.seeds)
+    return [Record(unit.n, s, float(v), per_run, None if math.isfinite(v) else "non-finite",
+                   batched=True)
+            for s, v in zip(unit.seeds, values, strict=True)]
+
+
+def _run_one(unit: Unit, seed: int) -> Record:
+    x_p, x_q = _sample(unit, seed)
+    est = with_seed(unit.estimator, seed)
+    start = time.perf_counter()
+    try:
+        value = float(est.estimate(x_p, x_q))
+    except Exception as exc:  # recorded, counted as a failure and shown in reports
+        return Record(unit.n, seed, None, time.perf_counter() - start,
+                      f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    return Record(unit.n, seed, value, seconds, None if math.isfinite(value) else "non-finite")

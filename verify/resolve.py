@@ -11,9 +11,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import inspect
 import json
+import math
 import os
+import re
 import sys
+import types
+import typing
+from collections import abc
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -22,21 +28,102 @@ class UsageError(Exception):
     """Bad usage or input: reported on one line, exit status 2."""
 
 
-def _parse_value(text: str) -> Any:
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+"""A bare ``--set`` value taken as text: a plain word (``relu``, ``leaky_relu``, ``v1.2``)."""
+_NOT_BOOLEANS = {"true", "false", "yes", "no", "on", "off"}
+_NOT_NULLS = {"none", "null", "nil"}
+_NOT_NUMBERS = {"nan", "inf", "infinity", "+inf", "-inf", "+infinity", "-infinity"}
+
+
+def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ValueError(f"repeated key {repeated[0]!r} in a JSON object")
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a finite number (settings take finite JSON numbers)")
+
+
+def _finite(value: Any) -> bool:
+    """Whether every number in a parsed JSON value is finite (``1e400`` parses as infinity)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(map(_finite, value))
+    if isinstance(value, dict):
+        return all(map(_finite, value.values()))
+    return True
+
+
+def _parse_value(key: str, text: str) -> Any:
+    """Return the JSON value of ``--set key=text``, or ``text`` itself if it is a plain word.
+
+    Raises
+    ------
+    UsageError
+        For an empty value, a non-strict boolean or null (``True``, ``yes``, ``None``), NaN or
+        an infinity, duplicate keys in an object, and anything else that is neither JSON nor a
+        plain word (``1e-3x``, ``[1,``).
+    """
+    given = f"--set {key}={text}"
+    word = text.strip()
+    if not word:
+        raise UsageError(f"{given}: empty value; give a JSON value, e.g. --set {key}=1")
     try:
-        return json.loads(text)
+        value = json.loads(word, parse_constant=_no_constant, object_pairs_hook=_strict_pairs)
     except json.JSONDecodeError:
-        return text
+        pass
+    except ValueError as exc:
+        raise UsageError(f"{given}: {exc}") from None
+    else:
+        if not _finite(value):
+            raise UsageError(f"{given}: a number beyond float64 (it would be infinite)")
+        return value
+    lower = word.lower()
+    if lower in _NOT_BOOLEANS:
+        raise UsageError(f"{given}: booleans are strict JSON: write true or false "
+                         f"(or \"{word}\" quoted, for the text)")
+    if lower in _NOT_NULLS:
+        raise UsageError(f"{given}: write null for no value (or \"{word}\" quoted, for the text)")
+    if lower in _NOT_NUMBERS:
+        raise UsageError(f"{given}: not a finite number; settings take finite JSON numbers "
+                         f"(or \"{word}\" quoted, for the text)")
+    if _WORD.fullmatch(word):
+        return word
+    raise UsageError(f"{given}: not a JSON value; quote text as a JSON string "
+                     f"(--set {key}='\"...\"') or give a number, true, false, null, a list "
+                     "[...] or an object {...}")
 
 
 def parse_settings(pairs: Sequence[str]) -> dict[str, Any]:
-    """Return the ``--set KEY=VALUE`` pairs as a dict, each value parsed as JSON (else text)."""
-    out = {}
+    """Return the ``--set KEY=VALUE`` pairs as a dict.
+
+    Each value is JSON (``5``, ``1e-3``, ``"text"``, ``[1, 2]``, ``{"a": 1}``, ``true``,
+    ``false``, ``null``); a value that is not JSON is taken as text only if it is a plain word
+    (letters, digits, ``_``, ``-`` and ``.``, starting with a letter or ``_``: ``relu``).
+
+    Raises
+    ------
+    UsageError
+        Naming the setting: a pair without ``=`` or a key that is not an identifier, a repeated
+        key, and every value :func:`_parse_value` refuses (booleans other than ``true`` and
+        ``false``, NaN, infinities, empty values, text that is neither JSON nor a word).
+    """
+    out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
+        key = key.strip()
         if not sep or not key:
             raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
-        out[key.strip()] = _parse_value(value)
+        if not key.isidentifier():
+            raise UsageError(f"--set {pair}: the key {key!r} is not a setting name (a Python "
+                             "identifier)")
+        if key in out:
+            raise UsageError(f"--set {key} is given twice")
+        out[key] = _parse_value(key, value)
     return out
 
 
@@ -123,19 +210,85 @@ def _bad_setting_message(
             if field is None and fields:
                 known = ", ".join(f for f in fields if f not in ("divergence",))
                 return f"unknown setting {key!r} for estimator {spec!r}; its settings: {known}"
-            expected = ""
-            if field is not None:
-                expected = f" (expected {field.type} in JSON"
-                if field.default is not dataclasses.MISSING:
-                    default = field.default
-                    example = list(default) if isinstance(default, tuple) else default
-                    expected += f", like the default {json.dumps(example, default=str)}"
-                expected += ")"
+            expected = "" if field is None else _expected(
+                field.type, field.default is not dataclasses.MISSING, field.default)
             return (f"bad setting --set {key}={json.dumps(value)} for estimator {spec!r}"
                     f"{expected}: {one_line(alone)}")
     # No single setting is at fault: a combination of them, or the device.
     given = f" with {_settings_text(settings)}" if settings else ""
     return f"cannot build estimator {spec!r}{given}: {one_line(exc)}"
+
+
+def _expected(annotation: object, has_default: bool, default: object) -> str:
+    """`` (expected TYPE in JSON, like the default VALUE)``, for a setting's error message."""
+    text = annotation if isinstance(annotation, str) else _type_name(annotation)
+    if has_default:
+        example = list(default) if isinstance(default, tuple) else default
+        return f" (expected {text} in JSON, like the default {json.dumps(example, default=str)})"
+    return f" (expected {text} in JSON)"
+
+
+def _type_name(hint: object) -> str:
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+
+
+_LISTS = (list, tuple, set, frozenset, abc.Sequence, abc.MutableSequence, abc.Collection,
+          abc.Iterable, abc.Set, abc.MutableSet)
+"""Annotations that a JSON list fits (JSON has no tuples or sets; the estimator converts)."""
+_MAPPINGS = (dict, abc.Mapping, abc.MutableMapping)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value fits a type annotation; True for types JSON cannot spell.
+
+    Checked: ``bool``, ``int``, ``float`` (an integer fits), ``str``, ``None``, unions,
+    ``Literal``, lists, tuples and sets (a JSON list, element types included) and mappings (a
+    JSON object). Anything else (a Path, an enum, a class of the user's) is left to the
+    estimator.
+    """
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_fits(value, arg) for arg in args)
+    if origin is typing.Literal:
+        return any(value == arg and type(value) is type(arg) for arg in args)
+    base = origin or hint
+    if base is type(None):
+        return value is None
+    if base in (bool, int, float, str):
+        number = isinstance(value, int) and not isinstance(value, bool)
+        return {bool: isinstance(value, bool), int: number, str: isinstance(value, str),
+                float: number or isinstance(value, float)}[base]
+    if base in _LISTS:
+        if not isinstance(value, list):
+            return False
+        if base is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(map(_fits, value, args))
+        return not args or all(_fits(v, args[0]) for v in value)
+    if base in _MAPPINGS:
+        return isinstance(value, dict) and (not args or all(
+            _fits(k, args[0]) and _fits(v, args[1]) for k, v in value.items()))
+    return True
+
+
+def _check_setting_types(spec: str, cls: type, settings: dict[str, Any]) -> None:
+    """Refuse, before the class is built, a setting that does not fit its annotated parameter.
+
+    The annotations are those of the class's ``__init__`` (a dataclass's fields); a class whose
+    annotations cannot be resolved is left to judge its settings itself.
+    """
+    try:
+        params = inspect.signature(cls).parameters
+        hints = typing.get_type_hints(cls if dataclasses.is_dataclass(cls) else cls.__init__)
+    except Exception:  # unresolvable annotations (a name not imported) or no signature
+        return
+    for key, value in settings.items():
+        param = params.get(key)
+        if param is None or key not in hints or _fits(value, hints[key]):
+            continue
+        has_default = param.default is not param.empty
+        raise UsageError(f"bad setting --set {key}={json.dumps(value)} for estimator {spec!r}"
+                         f"{_expected(hints[key], has_default, param.default)}: its "
+                         f"{cls.__name__} declares {key}: {_type_name(hints[key])}")
 
 
 def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]) -> Any:
@@ -159,6 +312,7 @@ def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]
             raise UsageError(f"cannot load estimator {spec!r}: {module_name!r} has no attribute "
                              f"{attr!r}") from None
     if isinstance(obj, type):
+        _check_setting_types(spec, obj, settings)
         try:
             obj = obj(**settings)
         except Exception as exc:

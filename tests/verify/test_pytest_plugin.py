@@ -1,6 +1,12 @@
 """The pytest plugin: a user's test file certifies an estimator in a few lines (issue 4)."""
 
+import json
 from pathlib import Path
+
+# Loaded here, before pytester's in-process runs: each run drops the modules it imported, and a
+# scenario module imported anew would not match the reference classes that the lazy package
+# attributes kept from an earlier run.
+import divergence_verify.verify.certificates  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -46,3 +52,95 @@ def test_the_readme_example_runs_as_documented(pytester):
     result.stdout.fnmatch_lines(
         ["*certificate: my_kl for kl*", "*mixture1d*FAIL*", "*NOT CERTIFIED*"]
     )
+
+
+SESSION_TEST = '''
+from divergence_verify.verify.scenarios import get_scenario
+
+TRUTH = get_scenario("gauss2d-kl0.5").truth("kl").value
+
+
+def test_session_design(certify_estimator):
+    cert = certify_estimator(lambda x_p, x_q: TRUTH, "kl", scenarios=["gauss2d-kl0.5"])
+    assert cert.sizes == [50, 3200] and cert.seeds == [0, 1, 2]
+
+
+def test_own_design(certify_estimator):
+    cert = certify_estimator(lambda x_p, x_q: TRUTH, "kl", scenarios=["gauss2d-kl0.5"],
+                             sizes=[40, 2560], seeds=4)
+    assert cert.sizes == [40, 2560] and cert.seeds == [0, 1, 2, 3]
+'''
+
+
+def test_the_fixture_takes_the_session_design_unless_the_test_gives_one(pytester):
+    pytester.makepyfile(test_user=SESSION_TEST)
+    result = pytester.runpytest("--verify-sizes", "50,3200", "--verify-seeds", "3",
+                                "--verify-cache", "cache")
+    result.assert_outcomes(passed=2)
+    assert any(path.is_file() for path in (pytester.path / "cache").rglob("*"))
+
+
+# The README's examples of parametrize_certification and accuracy_benchmark (in the draft of
+# its pytest section), run with the command lines it gives.
+CASES_EXAMPLE = '''\
+# test_my_kl_cases.py
+import numpy as np
+
+from divergence_verify import reference
+from divergence_verify.verify.checks import parametrize_certification
+
+
+def my_kl(x_p, x_q):
+    """Fit a Gaussian to each sample; return the closed-form KL between the two fits."""
+    fit_p = reference.Gaussian(x_p.mean(0), np.atleast_2d(np.cov(x_p.T)))
+    fit_q = reference.Gaussian(x_q.mean(0), np.atleast_2d(np.cov(x_q.T)))
+    return reference.divergence("kl", fit_p, fit_q)
+
+
+# Three tests, one per default KL scenario: test_my_kl[kl-gauss2d-kl0.5],
+# test_my_kl[kl-gauss1d-scale] and test_my_kl[kl-mixture1d], the last a known failure.
+@parametrize_certification(
+    my_kl, "kl", xfail={"mixture1d": "a Gaussian fit is misspecified for a mixture"}
+)
+def test_my_kl(certification_case):
+    certification_case.check()
+'''
+
+CASES_COMMAND = ["--verify-preset", "smoke", "--verify-json", "certificates.json",
+                 "--junitxml", "junit.xml"]
+
+ACCURACY_EXAMPLE = '''\
+# test_my_kl_accuracy.py
+import numpy as np
+
+from divergence_verify import reference
+
+
+def my_kl(x_p, x_q):
+    fit_p = reference.Gaussian(x_p.mean(0), np.atleast_2d(np.cov(x_p.T)))
+    fit_q = reference.Gaussian(x_q.mean(0), np.atleast_2d(np.cov(x_q.T)))
+    return reference.divergence("kl", fit_p, fit_q)
+
+
+def test_my_kl_accuracy(accuracy_benchmark):
+    result = accuracy_benchmark(my_kl, "kl", "gauss2d-kl0.5", sizes=[250, 1000, 4000], seeds=8)
+    assert result.rate().slope < -0.25  # the RMSE shrinks about like n^-1/2
+'''
+
+ACCURACY_COMMAND = ["--benchmark-json", "bench.json"]
+
+
+def test_the_cases_example_runs_as_documented(pytester):
+    pytester.makepyfile(test_my_kl_cases=CASES_EXAMPLE)
+    result = pytester.runpytest("-rx", *CASES_COMMAND)
+    result.assert_outcomes(passed=2, xfailed=1)
+    result.stdout.fnmatch_lines(["*XFAIL*test_my_kl[[]kl-mixture1d[]]*misspecified*"])
+    certs = json.loads((pytester.path / "certificates.json").read_text())
+    assert len(certs) == 3 and (pytester.path / "junit.xml").is_file()
+
+
+def test_the_accuracy_example_runs_as_documented(pytester):
+    pytester.makepyfile(test_my_kl_accuracy=ACCURACY_EXAMPLE)
+    pytester.runpytest(*ACCURACY_COMMAND).assert_outcomes(passed=1)
+    (bench,) = json.loads((pytester.path / "bench.json").read_text())["benchmarks"]
+    assert [row["n"] for row in bench["extra_info"]["per_size"]] == [250, 1000, 4000]

@@ -142,15 +142,14 @@ class Workers:
         """Shut down what this module started (``kill``: end the worker processes at once)."""
         if not self.owned:
             return
+        if self.client is not None:  # Dask: cancel what is left, then disconnect
+            self.client.close()
+            return
         if kill and isinstance(self.executor, cf.ProcessPoolExecutor):
             # An interrupted run must not wait for the units in flight: end their processes.
             for process in list(getattr(self.executor, "_processes", {}).values()):
                 process.terminate()
         self.executor.shutdown(wait=not kill, cancel_futures=True)
-        if self.gpu_executor is not None:
-            self.gpu_executor.shutdown(wait=not kill)
-        if self.client is not None:
-            self.client.close()
 
 
 def _is_dask_client(obj: Any) -> bool:

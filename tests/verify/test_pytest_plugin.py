@@ -82,55 +82,23 @@ def test_the_fixture_takes_the_session_design_unless_the_test_gives_one(pytester
 
 # The README's examples of parametrize_certification and accuracy_benchmark (in the draft of
 # its pytest section), run with the command lines it gives.
-CASES_EXAMPLE = '''\
-# test_my_kl_cases.py
-import numpy as np
-
-from divergence_verify import reference
-from divergence_verify.verify.checks import parametrize_certification
-
-
-def my_kl(x_p, x_q):
-    """Fit a Gaussian to each sample; return the closed-form KL between the two fits."""
-    fit_p = reference.Gaussian(x_p.mean(0), np.atleast_2d(np.cov(x_p.T)))
-    fit_q = reference.Gaussian(x_q.mean(0), np.atleast_2d(np.cov(x_q.T)))
-    return reference.divergence("kl", fit_p, fit_q)
+def readme_block(first_line: str) -> str:
+    """The README's Python block that starts with ``first_line`` (a file-name comment), verbatim."""
+    text = README.read_text()
+    start = text.index(f"```python\n{first_line}") + len("```python\n")
+    return text[start:text.index("```", start)]
 
 
-# Three tests, one per default KL scenario: test_my_kl[kl-gauss2d-kl0.5],
-# test_my_kl[kl-gauss1d-scale] and test_my_kl[kl-mixture1d], the last a known failure.
-@parametrize_certification(
-    my_kl, "kl", xfail={"mixture1d": "a Gaussian fit is misspecified for a mixture"}
-)
-def test_my_kl(certification_case):
-    certification_case.check()
-'''
-
+CASES_EXAMPLE = readme_block("# test_my_kl_cases.py")
+ACCURACY_EXAMPLE = readme_block("# test_my_kl_accuracy.py")
+# The command lines the README gives for them.
 CASES_COMMAND = ["--verify-preset", "smoke", "--verify-json", "certificates.json",
                  "--junitxml", "junit.xml"]
-
-ACCURACY_EXAMPLE = '''\
-# test_my_kl_accuracy.py
-import numpy as np
-
-from divergence_verify import reference
-
-
-def my_kl(x_p, x_q):
-    fit_p = reference.Gaussian(x_p.mean(0), np.atleast_2d(np.cov(x_p.T)))
-    fit_q = reference.Gaussian(x_q.mean(0), np.atleast_2d(np.cov(x_q.T)))
-    return reference.divergence("kl", fit_p, fit_q)
-
-
-def test_my_kl_accuracy(accuracy_benchmark):
-    result = accuracy_benchmark(my_kl, "kl", "gauss2d-kl0.5", sizes=[250, 1000, 4000], seeds=8)
-    assert result.rate().slope < -0.25  # the RMSE shrinks about like n^-1/2
-'''
-
 ACCURACY_COMMAND = ["--benchmark-json", "bench.json"]
 
 
 def test_the_cases_example_runs_as_documented(pytester):
+    assert "pytest test_my_kl_cases.py " + " ".join(CASES_COMMAND) in README.read_text()
     pytester.makepyfile(test_my_kl_cases=CASES_EXAMPLE)
     result = pytester.runpytest("-rx", *CASES_COMMAND)
     result.assert_outcomes(passed=2, xfailed=1)
@@ -140,6 +108,7 @@ def test_the_cases_example_runs_as_documented(pytester):
 
 
 def test_the_accuracy_example_runs_as_documented(pytester):
+    assert "pytest test_my_kl_accuracy.py " + " ".join(ACCURACY_COMMAND) in README.read_text()
     pytester.makepyfile(test_my_kl_accuracy=ACCURACY_EXAMPLE)
     pytester.runpytest(*ACCURACY_COMMAND).assert_outcomes(passed=1)
     (bench,) = json.loads((pytester.path / "bench.json").read_text())["benchmarks"]

@@ -291,26 +291,75 @@ def _check_setting_types(spec: str, cls: type, settings: dict[str, Any]) -> None
                          f"{cls.__name__} declares {key}: {_type_name(hints[key])}")
 
 
-def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]) -> Any:
-    from divergence_verify import estimators
+def load_attribute(spec: str, what: str) -> Any:
+    """Import ``module:attr`` (the working directory on ``sys.path``) and return the attribute.
 
+    ``what`` names the thing in messages (``"estimator"``, ``"scenario"``).
+
+    Raises
+    ------
+    UsageError
+        For a malformed spec, a module that cannot be imported (whatever it raised), or a
+        missing attribute.
+    """
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
-        raise UsageError(f"estimator {spec!r}: expected module:attr, e.g. mypkg.mod:my_kl")
+        raise UsageError(f"{what} {spec!r}: expected module:attr, e.g. mypkg.mod:my_{what}")
     try:
         # Anything the user's module raises while it is imported (a SyntaxError, an ImportError
         # of its own dependencies, an error in module-level code) is bad input, not a crash.
         with cwd_on_path():
             obj: Any = importlib.import_module(module_name)
     except Exception as exc:
-        raise UsageError(f"cannot import module {module_name!r} of estimator {spec!r}: "
+        raise UsageError(f"cannot import module {module_name!r} of {what} {spec!r}: "
                          f"{describe_exception(exc)}") from None
     for part in attr.split("."):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise UsageError(f"cannot load estimator {spec!r}: {module_name!r} has no attribute "
+            raise UsageError(f"cannot load {what} {spec!r}: {module_name!r} has no attribute "
                              f"{attr!r}") from None
+    return obj
+
+
+def resolve_scenario(spec: str) -> Any:
+    """Return the scenario a command names: a registered name or ``module:attr`` of yours.
+
+    ``module:attr`` may name a :class:`~divergence_verify.verify.scenarios.Scenario` (built with
+    the blocks or :func:`~divergence_verify.verify.scenarios.user_scenario`) or a function of
+    no arguments that returns one. A registered name is looked up with ``get_scenario``
+    (family instances ``family@seed,k=v`` included).
+
+    Raises
+    ------
+    UsageError
+        For an unknown name, or an attribute that is not (and does not return) a scenario.
+    """
+    from divergence_verify.verify.scenarios import Scenario, get_scenario
+
+    if ":" not in spec:
+        try:
+            return get_scenario(spec)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    obj = load_attribute(spec, "scenario")
+    if callable(obj) and not isinstance(obj, Scenario):
+        try:
+            obj = obj()
+        except Exception as exc:
+            raise UsageError(f"scenario {spec!r}: calling it raised {describe_exception(exc)}") \
+                from exc
+    if not isinstance(obj, Scenario):
+        raise UsageError(f"scenario {spec!r} is a {type(obj).__name__}, not a Scenario (build "
+                         "one with divergence_verify.verify.scenarios.user_scenario or the "
+                         "blocks)")
+    return obj
+
+
+def _resolve_user_estimator(spec: str, divergence: str, settings: dict[str, Any]) -> Any:
+    from divergence_verify import estimators
+
+    obj = load_attribute(spec, "estimator")
     if isinstance(obj, type):
         _check_setting_types(spec, obj, settings)
         try:

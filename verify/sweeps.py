@@ -79,7 +79,12 @@ def plan_sweep(
     if not math.isfinite(truth.value):
         raise ValueError(f"{divergence} is infinite on scenario {scen.name!r}: nothing to estimate")
     config, cacheable = _identity(est)
-    if cached and not cacheable:
+    if cached and not scen.cacheable:
+        warnings.warn(f"not caching the runs on scenario {scen.name!r}: the source of its "
+                      "sampler cannot be read (defined in a REPL?), so an edited sampler could "
+                      "not be told apart from this one", UserWarning, stacklevel=3)
+        cacheable = False
+    elif cached and not cacheable:
         warnings.warn(f"not caching the runs of {est.name!r}: its source code cannot be read "
                       "(defined in a REPL or a C extension?), so an edited version of it could "
                       "not be told apart from this one", UserWarning, stacklevel=3)

@@ -43,7 +43,7 @@ def test_known_values():
     assert disjoint.truth("tv").value == pytest.approx(1.0, abs=1e-15)
     assert math.isinf(get_scenario("categorical-nested").truth("reverse_kl").value)
     assert [get_scenario(n).truth("kl").value for n in LADDER] == pytest.approx(
-        [0.1, 1.0, 5.0, 10.0], abs=1e-12)
+        [0.1, 1.0, 5.0, 10.0, 20.0], abs=1e-12)
 
 
 def test_mixture_truth_agrees_with_monte_carlo_within_its_standard_error():
@@ -112,3 +112,26 @@ def test_different_sizes_get_independent_samples():
     small, _ = get_scenario("gauss2d-kl0.5").sample(100, 0)
     large, _ = get_scenario("gauss2d-kl0.5").sample(200, 0)
     assert not np.array_equal(small, large[:100])
+
+
+def test_the_envelope_grid_separates_dimension_from_divergence():
+    from divergence_verify.verify.design import (
+        DIMENSION_LADDER,
+        ENVELOPE_DIMS,
+        ENVELOPE_KLS,
+        envelope_name,
+    )
+
+    for dim in ENVELOPE_DIMS:
+        by_kl = [get_scenario(envelope_name(dim, kl)) for kl in ENVELOPE_KLS]
+        assert all(s.dim == dim and "envelope" in s.tags for s in by_kl)
+        assert [s.truth("kl").value for s in by_kl] == pytest.approx(list(ENVELOPE_KLS), rel=1e-12)
+        # |mu| = sqrt(2 KL): P is Q translated by mu, in every dimension.
+        assert [s.truth(W1).value for s in by_kl] == pytest.approx(
+            [math.sqrt(2 * kl) for kl in ENVELOPE_KLS], rel=1e-12)
+    # Equal-covariance Gaussians: every f-divergence depends only on the KL, not the dimension.
+    for kl in ENVELOPE_KLS:
+        values = [get_scenario(envelope_name(d, kl)).truth("js").value for d in ENVELOPE_DIMS]
+        assert values == pytest.approx([values[0]] * len(values), rel=1e-9)
+        assert values[0] < math.log(2)
+    assert [get_scenario(n).dim for n in DIMENSION_LADDER] == list(ENVELOPE_DIMS)

@@ -7,7 +7,8 @@
   :func:`gaussian_pair`, :func:`mutual_information`;
 * :mod:`.families`: families with randomised instances (:func:`get_family`);
 * :mod:`.named`: fixed named instances of the families (high-dimensional, non-Gaussian,
-  heavy-tailed, on manifolds, mutual information).
+  heavy-tailed, on manifolds, mutual information);
+* :mod:`.user`: :func:`user_scenario`, laws known through your samplers with truths you supply.
 
 The default scenarios of each divergence and the ladder are named in
 :mod:`~divergence_verify.verify.design` (re-exported here).
@@ -16,7 +17,7 @@ The default scenarios of each divergence and the ladder are named in
 from __future__ import annotations
 
 from divergence_verify.reference import W1
-from divergence_verify.verify.design import DEFAULT_SCENARIOS, LADDER
+from divergence_verify.verify.design import DEFAULT_SCENARIOS, DIMENSION_LADDER, LADDER
 from divergence_verify.verify.scenarios.blocks import (
     gaussian_pair,
     mutual_information,
@@ -40,15 +41,18 @@ from divergence_verify.verify.scenarios.families import (
     register_family,
 )
 from divergence_verify.verify.scenarios.named import NAMED
+from divergence_verify.verify.scenarios.user import USER_SUPPLIED, user_scenario
 
 __all__ = [
     "DEFAULT_SCENARIOS",
+    "DIMENSION_LADDER",
     "FAMILIES",
     "LADDER",
     "MI",
     "NAMED",
     "SAMPLING_VERSION",
     "SCENARIOS",
+    "USER_SUPPLIED",
     "W1",
     "Family",
     "Scenario",
@@ -62,4 +66,5 @@ __all__ = [
     "register_scenario",
     "transformed",
     "translated",
+    "user_scenario",
 ]

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from divergence_verify.reference import Categorical, Gaussian, GaussianMixture
+from divergence_verify.verify.design import ENVELOPE_DIMS, ENVELOPE_KLS, envelope_name
 from divergence_verify.verify.scenarios.core import Scenario, register_scenario
 
 __all__ = ["gaussian_mean_shift"]
@@ -53,10 +54,16 @@ def _register_defaults() -> None:
     add(Scenario("translate2d", "2-D N(0, diag(1, 2)) translated by (2, -1): W1 = √5",
                  Gaussian(shift, np.diag([1.0, 2.0])), Gaussian([0.0, 0.0], np.diag([1.0, 2.0])),
                  shift=shift, tags=("w1",)))
-    for kl in (0.1, 1.0, 5.0, 10.0):
+    for kl in (0.1, 1.0, 5.0, 10.0, 20.0):
         p, q = gaussian_mean_shift(2, kl)
         add(Scenario(f"ladder-kl{kl:g}", f"2-D N(mu, I) vs N(0, I) with KL {kl:g} (ladder)",
                      p, q, shift=p.mean, tags=("ladder",)))
+    for dim in ENVELOPE_DIMS:  # the validity envelope's grid (verify.design.envelope_name)
+        for kl in ENVELOPE_KLS:
+            p, q = gaussian_mean_shift(dim, kl)
+            add(Scenario(envelope_name(dim, kl),
+                         f"{dim}-D N(mu, I) vs N(0, I) with KL {kl:g} (validity envelope)",
+                         p, q, shift=p.mean, tags=("envelope", "gaussian")))
 
 
 _register_defaults()

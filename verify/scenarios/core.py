@@ -12,7 +12,7 @@ its marginals, and the truth ``"mi"`` is KL(P||Q).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +58,9 @@ class Scenario:
     split : int or None
         For a mutual-information scenario: X is the first ``split`` coordinates of a sample,
         Y the rest; P is the joint law and Q the product of its marginals.
+    truths : mapping, optional
+        Truths given with the scenario rather than derived (a user's own,
+        :func:`~divergence_verify.verify.scenarios.user.user_scenario`): then the only ones.
     """
 
     name: str
@@ -67,6 +70,7 @@ class Scenario:
     shift: np.ndarray | None = None
     tags: tuple[str, ...] = ()
     split: int | None = None
+    truths: Mapping[str, ExactValue] | None = None
     _cache: dict[str, ExactValue] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -91,7 +95,22 @@ class Scenario:
             self._cache[divergence] = self._truth(divergence)
         return self._cache[divergence]
 
+    @property
+    def cacheable(self) -> bool:
+        """Whether runs on this scenario may be cached: its laws are described completely.
+
+        False only for a law known through a sampler whose source cannot be read.
+        """
+        return all(describe_distribution(d).get("code", True) is not None
+                   for d in (self.p, self.q))
+
     def _truth(self, divergence: str) -> ExactValue:
+        if self.truths is not None:
+            if divergence not in self.truths:
+                raise NotImplementedError(
+                    f"scenario {self.name!r} was given truths for "
+                    f"{', '.join(sorted(self.truths))} only, not {divergence!r}")
+            return self.truths[divergence]
         if divergence == W1:
             if self.shift is not None:
                 return ExactValue(float(np.linalg.norm(self.shift)), 0.0, "translation |shift|")
@@ -153,6 +172,8 @@ class Scenario:
                "shift": None if self.shift is None else self.shift.tolist()}
         if self.split is not None:  # only then: the older scenarios' cache keys stay as they were
             out["split"] = self.split
+        if self.truths is not None:
+            out["truths"] = {k: [v.value, v.error] for k, v in sorted(self.truths.items())}
         return out
 
 

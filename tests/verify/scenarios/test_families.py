@@ -147,16 +147,22 @@ def test_transformed_mi_refuses_a_spiral_in_one_dimension_and_unknown_maps():
         get_family("transformed-mi").instance(0, map="cube")
 
 
-def test_named_instances_are_registered_with_their_truths_and_are_not_defaults():
-    defaults = {name for names in DEFAULT_SCENARIOS.values() for name in names}
+def test_named_instances_are_registered_with_their_truths():
     for name in NAMED:
         scen = SCENARIOS[name]
-        assert name not in defaults and scen.name == name
+        assert scen.name == name
         assert scen.supports("kl") or scen.supports(W1)
         if scen.split is not None:
             assert scen.truth(MI).value == scen.truth("kl").value
     assert max(SCENARIOS[name].dim for name in NAMED) >= 128
     assert SCENARIOS["mi-gauss-sparse-25+25"].truth(MI).value == pytest.approx(5.0)
+
+
+def test_every_divergence_defaults_to_a_non_gaussian_scenario_of_dimension_8_or_more():
+    for divergence, names in DEFAULT_SCENARIOS.items():
+        hard = [n for n in names if "non-gaussian" in SCENARIOS[n].tags and SCENARIOS[n].dim >= 8]
+        assert hard, divergence
+        assert all(SCENARIOS[n].supports(divergence) for n in names)
 
 
 def test_translated_flow_instances_have_w1_the_distance_and_the_mean_moves_by_it():

@@ -35,6 +35,7 @@ _EXPORTS = {
     "get_divergence": "fdivergences",
     "quadrature_divergence": "quadrature",
     "wasserstein1_quadrature": "quadrature",
+    "MI": "quantities",
     "W1": "quantities",
     "quantity_label": "quantities",
     "quantity_names": "quantities",
@@ -65,6 +66,7 @@ _EXPORTS = {
 
 __all__ = [
     "DIVERGENCES",
+    "MI",
     "W1",
     "Asinh",
     "Blockwise",
@@ -148,7 +150,7 @@ if TYPE_CHECKING:
         quadrature_divergence,
         wasserstein1_quadrature,
     )
-    from divergence_verify.reference.quantities import W1, quantity_label, quantity_names
+    from divergence_verify.reference.quantities import MI, W1, quantity_label, quantity_names
     from divergence_verify.reference.student_t import MultivariateStudentT
     from divergence_verify.reference.transforms import (
         Asinh,

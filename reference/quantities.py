@@ -1,7 +1,9 @@
 """The quantities the suite estimates, by name, with their display labels and units.
 
 A quantity is a key of the f-divergence table (:data:`reference.DIVERGENCES`: ``"kl"``,
-``"js"``, ...) or :data:`W1`, the Wasserstein-1 distance. Labels and units are read from the
+``"js"``, ...), :data:`W1`, the Wasserstein-1 distance, or :data:`MI`, the mutual information
+I(X; Y) = KL(P_XY || P_X ⊗ P_Y) of a joint law (estimated from a joint sample split into X and
+Y). Labels and units are read from the
 table, so a divergence added there is named and measured everywhere (tables, figure axes) at
 once.
 """
@@ -17,10 +19,16 @@ f-divergence table."""
 W1_LABEL = ("W1", "distance")
 """Display label and unit of :data:`W1`: it is measured in the units of the data."""
 
+MI = "mi"
+"""Name of the mutual information I(X; Y) = KL(P_XY || P_X ⊗ P_Y), in nats."""
+
+MI_LABEL = ("MI", "nats")
+"""Display label and unit of :data:`MI`."""
+
 
 def quantity_names() -> tuple[str, ...]:
-    """Return every quantity name: the table's keys, in table order, then :data:`W1`."""
-    return (*DIVERGENCES, W1)
+    """Return every quantity name: the table's keys, in table order, then :data:`W1`, :data:`MI`."""
+    return (*DIVERGENCES, W1, MI)
 
 
 def quantity_label(name: str) -> tuple[str, str]:
@@ -34,11 +42,13 @@ def quantity_label(name: str) -> tuple[str, str]:
     TypeError
         If ``name`` is not a str.
     ValueError
-        If ``name`` is neither a key of :data:`reference.DIVERGENCES` nor :data:`W1`; the message
-        lists the known names.
+        If ``name`` is not a key of :data:`reference.DIVERGENCES`, :data:`W1` or :data:`MI`; the
+        message lists the known names.
     """
     if name == W1:
         return W1_LABEL
+    if name == MI:
+        return MI_LABEL
     try:
         div = get_divergence(name)
     except ValueError:

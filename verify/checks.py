@@ -41,10 +41,48 @@ if TYPE_CHECKING:
     from divergence_verify.verify.scenarios import Scenario
     from divergence_verify.verify.sweeps import SweepResult
 
-__all__ = ["CertificationCase", "benchmark_accuracy", "parametrize_certification"]
+__all__ = [
+    "CertificationCase",
+    "assert_certified",
+    "benchmark_accuracy",
+    "parametrize_certification",
+    "session_design",
+]
+
+DESIGN_KEY = pytest.StashKey[tuple[list[int], int]]()
+"""Where the plugin keeps the session's ``(sizes, seeds)`` (its ``--verify-*`` options)."""
 
 XfailKey = str | tuple[str, str]
 """A key of ``xfail``: a scenario name (every divergence on it) or ``(divergence, scenario)``."""
+
+
+def session_design(config: pytest.Config) -> tuple[list[int], int]:
+    """Return the session's ``(sizes, seeds)`` from the ``--verify-*`` options."""
+    return config.stash[DESIGN_KEY]
+
+
+def assert_certified(
+    estimator: Any, divergence: str, request: pytest.FixtureRequest | None = None, **kwargs: Any
+) -> Certificate:
+    """Certify ``estimator`` (see :func:`verify.certify` for the keywords).
+
+    Returns the certificate when certified; otherwise fails the current test with its table.
+    With ``request``, the session's ``--verify-*`` sizes, seeds and cache apply where ``kwargs``
+    gives none, and the certificate's JSON is attached to the test's ``user_properties`` (so
+    ``--junitxml`` and ``--verify-json`` carry it).
+    """
+    from divergence_verify.verify.certificates import certify
+
+    if request is not None:
+        sizes, seeds = session_design(request.config)
+        kwargs = {"sizes": sizes, "seeds": seeds,
+                  "cache": request.config.getoption("--verify-cache"), **kwargs}
+    cert = certify(estimator, divergence, **kwargs)
+    if request is not None:
+        request.node.user_properties.append(("certificate", cert.to_json(indent=None)))
+    if not cert.passed:
+        pytest.fail(cert.table(), pytrace=False)
+    return cert
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +135,6 @@ class CertificationCase:
         Certificate
             When certified (otherwise the test fails with the certificate's table).
         """
-        from divergence_verify.verify.pytest_plugin import assert_certified
-
         return assert_certified(self.estimator, self.divergence,
                                 request if request is not None else self.request,
                                 scenarios=[self.scenario], rules=self.rules)

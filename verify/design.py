@@ -75,6 +75,9 @@ DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
     "hellinger": ("gauss2d-kl0.5", "gauss1d-scale", "flow8d-kl1"),
     "chi2": ("gauss2d-kl0.5", "flow8d-kl1"),
     W1: ("translate2d", "gauss1d-scale", "flow8d-w1"),
+    # Mutual information, for estimators of (x, y): a Gaussian, a heavy-tailed (Student-t, 2
+    # degrees of freedom) and a transformed (asinh of a Student-t, 8-D) joint, each of 1 nat.
+    "mi": ("mi-gauss-5+5", "mi-student-t2-2+2", "mi-asinh-t3-4+4"),
 }
 """Default scenarios per divergence when a command or certificate names none."""
 

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from divergence_verify.verify.checks import DESIGN_KEY, assert_certified, session_design
 from divergence_verify.verify.design import (
     DEFAULT_SEEDS,
     DEFAULT_SIZES,
@@ -72,7 +73,6 @@ PRESETS: dict[str, tuple[tuple[int, ...], int]] = {
 }
 """``--verify-preset`` choices: name -> (sizes, seeds)."""
 
-_DESIGN = pytest.StashKey[tuple[list[int], int]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -147,16 +147,11 @@ def _json_path(config: pytest.Config) -> Path | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Check the ``--verify-*`` options before any test runs (pytest.UsageError if bad)."""
-    config.stash[_DESIGN] = _design(config)
+    config.stash[DESIGN_KEY] = _design(config)
     path = _json_path(config)
     # A pytest-xdist worker's reports reach the main process, whose log writes the file.
     if path is not None and not hasattr(config, "workerinput"):
         config.pluginmanager.register(CertificateLog(path), "divergence-verify-json")
-
-
-def session_design(config: pytest.Config) -> tuple[list[int], int]:
-    """Return the session's ``(sizes, seeds)`` from the ``--verify-*`` options."""
-    return config.stash[_DESIGN]
 
 
 class CertificateLog:
@@ -185,30 +180,6 @@ class CertificateLog:
         from divergence_verify.verify.jsonio import write_json_atomic
 
         write_json_atomic(self.path, self.certificates, indent=2)
-
-
-def assert_certified(
-    estimator: Any, divergence: str, request: pytest.FixtureRequest | None = None, **kwargs: Any
-) -> Certificate:
-    """Certify ``estimator`` (see :func:`verify.certify` for the keywords).
-
-    Returns the certificate when certified; otherwise fails the current test with its table.
-    With ``request``, the session's ``--verify-*`` sizes, seeds and cache apply where ``kwargs``
-    gives none, and the certificate's JSON is attached to the test's ``user_properties`` (so
-    ``--junitxml`` and ``--verify-json`` carry it).
-    """
-    from divergence_verify.verify.certificates import certify
-
-    if request is not None:
-        sizes, seeds = session_design(request.config)
-        kwargs = {"sizes": sizes, "seeds": seeds,
-                  "cache": request.config.getoption("--verify-cache"), **kwargs}
-    cert = certify(estimator, divergence, **kwargs)
-    if request is not None:
-        request.node.user_properties.append(("certificate", cert.to_json(indent=None)))
-    if not cert.passed:
-        pytest.fail(cert.table(), pytrace=False)
-    return cert
 
 
 @pytest.fixture

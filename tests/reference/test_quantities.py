@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from divergence_verify import reference
-from divergence_verify.reference import DIVERGENCES, W1, quantity_label, quantity_names
+from divergence_verify.reference import DIVERGENCES, MI, W1, quantity_label, quantity_names
 
 # The divergences whose generator has no logarithm: ratios of masses, without a unit.
 UNITLESS = {"tv", "chi2", "hellinger"}
@@ -19,9 +19,9 @@ def test_every_table_entry_has_a_label_and_a_unit(name: str) -> None:
     assert quantity_label(name) == (div.label, div.unit)
 
 
-def test_labels_are_distinct_and_names_cover_table_and_w1() -> None:
+def test_labels_are_distinct_and_names_cover_table_w1_and_mi() -> None:
     names = quantity_names()
-    assert names == (*DIVERGENCES, W1)
+    assert names == (*DIVERGENCES, W1, MI)
     labels = [quantity_label(n)[0] for n in names]
     assert len(set(labels)) == len(labels)
 
@@ -32,8 +32,14 @@ def test_w1_is_a_distance() -> None:
     assert W1 not in DIVERGENCES
 
 
+def test_mi_is_in_nats() -> None:
+    assert MI == "mi" and MI not in DIVERGENCES
+    assert quantity_label(MI) == ("MI", "nats")
+
+
 def test_unknown_quantity_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match=r"unknown quantity 'kld'; expected one of: kl, .*, w1"):
+    with pytest.raises(ValueError,
+                       match=r"unknown quantity 'kld'; expected one of: kl, .*, w1, mi"):
         quantity_label("kld")
     with pytest.raises(TypeError, match="must be a str"):
         quantity_label(None)

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from divergence_verify.verify.checks import CertificationCase, parametrize_certification
-from divergence_verify.verify.design import DEFAULT_SEEDS, DEFAULT_SIZES
+from divergence_verify.verify.design import DEFAULT_SCENARIOS, DEFAULT_SEEDS, DEFAULT_SIZES
 from divergence_verify.verify.pytest_plugin import SMOKE_SEEDS, SMOKE_SIZES
 from divergence_verify.verify.scenarios import get_scenario
 
@@ -58,13 +58,10 @@ def test_defaults(certification_case):
     certification_case.check()
 ''')
     result = pytester.runpytest("--collect-only", "-q")
+    ids = [f"{div}-{name}" for div in ("kl", "js") for name in DEFAULT_SCENARIOS[div]]
     result.stdout.fnmatch_lines([
-        "test_user.py::test_defaults[[]kl-gauss2d-kl0.5[]]",
-        "test_user.py::test_defaults[[]kl-gauss1d-scale[]]",
-        "test_user.py::test_defaults[[]kl-mixture1d[]]",
-        "test_user.py::test_defaults[[]js-gauss2d-kl0.5[]]",
-        "test_user.py::test_defaults[[]js-mixture1d[]]",
-        "*5 tests collected*",
+        *(f"test_user.py::test_defaults[[]{case}[]]" for case in ids),
+        f"*{len(ids)} tests collected*",
     ])
 
 
@@ -179,7 +176,7 @@ def test_the_smoke_design_is_one_a_certificate_accepts():
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"xfail": {"nope": "why"}}, "xfail names scenario 'nope', which is not among the cases' "
-                                 "scenarios: gauss1d-scale, gauss2d-kl0.5, mixture1d"),
+                                 "scenarios: " + ", ".join(sorted(DEFAULT_SCENARIOS["kl"]))),
     ({"xfail": {("js", "mixture1d"): "why"}}, "xfail key ('js', 'mixture1d') is not a case"),
     ({"xfail": {"mixture1d": ""}}, "xfail['mixture1d'] must be a reason"),
     ({"scenarios": ["no-such-scenario"]}, "unknown scenario 'no-such-scenario'"),
@@ -214,9 +211,10 @@ def test_a_pair_reason_wins_over_a_scenario_reason_and_marks_are_strict():
     assert mark.args[0] == "certification_case" and mark.kwargs == {"indirect": True}
     reasons = {p.id: [(m.kwargs["reason"], m.kwargs["strict"]) for m in p.marks]
                for p in mark.args[1]}
-    assert reasons == {"kl-gauss2d-kl0.5": [], "kl-gauss1d-scale": [],
-                       "kl-mixture1d": [("any", True)], "js-gauss2d-kl0.5": [],
-                       "js-mixture1d": [("js only", True)]}
+    expected = {f"{div}-{name}": [] for div in ("kl", "js") for name in DEFAULT_SCENARIOS[div]}
+    expected["kl-mixture1d"] = [("any", True)]
+    expected["js-mixture1d"] = [("js only", True)]
+    assert reasons == expected
 
 
 def test_scenario_objects_are_accepted_and_named_by_their_name():

@@ -26,7 +26,7 @@ def test_default_scenarios_have_finite_truths():
 def test_the_designs_names_are_the_registered_scenarios():
     # verify.design names scenarios without importing them (it is read by --help and the report
     # presets): every name must be registered, and the ladder must be every "ladder" scenario.
-    assert set(DEFAULT_SCENARIOS) <= {*reference.DIVERGENCES, W1}
+    assert set(DEFAULT_SCENARIOS) <= set(reference.quantity_names())
     assert all(name in SCENARIOS for names in DEFAULT_SCENARIOS.values() for name in names)
     assert LADDER == tuple(name for name, s in SCENARIOS.items() if "ladder" in s.tags)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from divergence_verify import reference
-from divergence_verify.reference import W1, Categorical, Distribution, ExactValue
+from divergence_verify.reference import MI, W1, Categorical, Distribution, ExactValue
 from divergence_verify.reference.composite import Transformed, describe_distribution, same_transform
 
 __all__ = [
@@ -30,9 +30,6 @@ __all__ = [
     "get_scenario",
     "register_scenario",
 ]
-
-MI = "mi"
-"""Truth key of mutual-information scenarios: I(X; Y) = KL(P_XY || P_X ⊗ P_Y), in nats."""
 
 SAMPLING_VERSION = 2
 """Version of the sampling scheme, part of every cache key: bump it whenever a seed's samples
@@ -164,6 +161,32 @@ class Scenario:
             torch.as_tensor(x_p, dtype=torch.float32, device=device),
             torch.as_tensor(x_q, dtype=torch.float32, device=device),
         )
+
+    def sample_joint(self, n: int, seed: int, device: str | None = None) -> tuple[Any, Any]:
+        """Draw ``n`` points (x, y) from the joint law of a mutual-information scenario.
+
+        The joint sample is the one :meth:`sample` gives as its first part (the same stream of
+        ``(seed, n)``), split into its first ``split`` coordinates (X) and the rest (Y): an MI
+        estimator ``(x, y) -> float`` and a KL estimator on (joint, product of marginals) see the
+        same draws.
+
+        Raises
+        ------
+        ValueError
+            If the scenario has no ``split`` (it is not a mutual-information scenario).
+        """
+        if self.split is None:
+            raise ValueError(f"scenario {self.name!r} is not a mutual-information scenario (no "
+                             "split of its coordinates into X and Y)")
+        rng_p, _ = np.random.default_rng(np.random.SeedSequence([seed, n])).spawn(2)
+        joint = self.p.sample(n, rng_p)
+        x, y = joint[:, :self.split], joint[:, self.split:]
+        if device is None:
+            return x, y
+        import torch
+
+        return (torch.as_tensor(x, dtype=torch.float32, device=device),
+                torch.as_tensor(y, dtype=torch.float32, device=device))
 
     def describe(self) -> dict[str, Any]:
         """JSON-serialisable description (for caches and reports)."""

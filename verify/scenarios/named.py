@@ -1,7 +1,7 @@
 """Fixed named instances of the families, for reproducible reports and ``--scenario NAME``.
 
-Each is ``get_family(family).instance(seed, **params)`` renamed; none is a default scenario
-(:data:`~divergence_verify.verify.design.DEFAULT_SCENARIOS` decides those). Every truth here is
+Each is ``get_family(family).instance(seed, **params)`` renamed; some are default scenarios
+(:data:`~divergence_verify.verify.design.DEFAULT_SCENARIOS` decides which). Every truth here is
 a closed form, an invariance of one, or a few one-dimensional integrals, so listing them stays
 cheap.
 """
@@ -35,6 +35,9 @@ NAMED: dict[str, tuple[str, str, dict]] = {
                           {"dof": 2.0, "mi": 1.0}),
     "mi-halfcube-3+3": ("transformed-mi", "half-cube of a Gaussian (X, Y), 3+3 dims, MI 1",
                         {"map": "half-cube"}),
+    "mi-asinh-t3-4+4": ("transformed-mi", "asinh of a Student-t (X, Y), dof 3, 4+4 dims, MI 1",
+                        {"dim_x": 4, "dim_y": 4, "base": "student-t", "dof": 3.0,
+                         "map": "asinh"}),
 }
 """Scenario name -> (family, description, parameters); every one is drawn with seed 0."""
 

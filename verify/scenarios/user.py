@@ -148,7 +148,7 @@ def user_scenario(
         raise ValueError(f"dim must be a positive integer, got {dim!r}")
     if split is not None and not 0 < split < dim:
         raise ValueError(f"split must be between 1 and dim - 1 = {dim - 1}, got {split}")
-    known = {*quantity_names(), MI}
+    known = set(quantity_names())
     if not truths:
         raise ValueError("give at least one truth, e.g. truths={'kl': 0.5}")
     unknown = sorted(set(truths) - known)

@@ -59,8 +59,8 @@ __all__ = [
 
 # Modules that torch or scipy come with: reachable as attributes, imported on first access.
 _LAZY_SUBMODULES = frozenset({
-    "classifier", "critic", "empirical_w1", "knn", "neural", "plugin", "training",
-    "variational", "wasserstein_critic",
+    "classifier", "critic", "empirical_w1", "knn", "neural", "plugin", "preprocessing",
+    "ratio_critic", "training", "variational", "wasserstein_critic",
 })
 
 

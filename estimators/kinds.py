@@ -108,6 +108,14 @@ BUILTIN_KINDS: tuple[EstimatorKind, ...] = (
         neural=True,
     ),
     EstimatorKind(
+        "ratio_critic",
+        "neural classifier: log-ratio critic trained with the logistic loss, plugged into f "
+        "(or its variational bound)",
+        tuple(DIVERGENCES),
+        f"{_PACKAGE}.ratio_critic:RatioCriticEstimator",
+        neural=True,
+    ),
+    EstimatorKind(
         "w1_critic",
         "Wasserstein-1 by a Kantorovich-Rubinstein neural critic (gradient penalty / SN / "
         "clipping)",

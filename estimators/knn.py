@@ -55,6 +55,7 @@ from scipy.spatial import cKDTree
 from scipy.special import digamma, gammaln
 
 from divergence_verify.estimators.base import BaseEstimator
+from divergence_verify.estimators.preprocessing import check_preprocessing, fit_preprocessing
 from divergence_verify.estimators.validation import check_seed
 
 # hellinger = 2 - 2 I_{1/2} and chi2 = I_2 - 1: name -> (alpha, offset, scale) of offset + scale*I.
@@ -149,6 +150,22 @@ class KNNEstimator(BaseEstimator):
         Neighbour order in the other sample (Wang et al.'s second order); ``None`` means ``k``.
         Unequal orders are bias-corrected by :math:`\psi(k) - \psi(k_{cross})` (KL) or by
         :math:`B_{k, k_{cross}, \beta}` (α-integrals).
+    preprocess : {"copula", "robust", "standard", "none"}
+        Injective per-coordinate map fitted on both samples pooled and applied to both
+        (:mod:`estimators.preprocessing`); every map starts with an exact power-of-two
+        rescaling, so the estimate is the same at every scale from 1e-300 to 1e300 (before:
+        NaN at 1e155, a false "repeated point" at 1e-160). Default ``"copula"`` (a smoothed
+        rank-Gaussianisation with 128 quantile knots), measured on held-out instances
+        (``benchmarks/bench_estimator_targets.py``, instance seeds 1000-1002, sampling seeds
+        1000-1001, n = 5000, KL of MI pairs): mean |error| over 8 Gaussian, Student-t and
+        transformed MI instances 0.193 with ``"none"``, 0.170 ``"robust"``, 0.146 ``"copula"``
+        (Student-t dof 1: 0.86 -> 1.01 of the truth; Gaussian MI 3 nats: 2.49 -> 2.62). The
+        copula through every point (no knots) made 1-D scale-mismatch pairs worse (0.365 for
+        0.582: it makes the spacings regular, which the Gamma law of the distances assumes
+        they are not); with 128 knots the map is affine between knots and the scale family
+        (``gaussian-covariance@1000..1002``, dims 1 and 4, n = 4000, 8 seeds) is unchanged:
+        mean |error| 0.041 (none) and 0.042 (copula). k = 4, or k = 1 with k_cross = 4, was
+        worse there (0.062, 0.068), so k stays 1.
 
     Raises
     ------
@@ -160,11 +177,13 @@ class KNNEstimator(BaseEstimator):
 
     k: int = 1
     k_cross: int | None = None
+    preprocess: str = "copula"
 
     kind = "knn"
 
     def __post_init__(self) -> None:
         self.seed = check_seed(self.seed)  # strict: 1.5, -1 or 2**70 is refused here
+        check_preprocessing(self.preprocess)
         if self.divergence not in KNN_DIVERGENCES:
             raise ValueError(
                 f"the kNN estimator does not estimate {self.divergence!r}; "
@@ -189,6 +208,11 @@ class KNNEstimator(BaseEstimator):
 
     def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
         k, l_cross = self.k, self.cross_order
+        # One map fitted on both samples (the estimator has no training split): the power-of-two
+        # rescaling alone ("none") is exact, so it changes no estimate and only keeps squared
+        # distances inside float64 (NaN at 1e155, a false repeated point at 1e-160 before).
+        transform = fit_preprocessing(np.concatenate([x_p, x_q]), self.preprocess)
+        x_p, x_q = transform.apply(x_p), transform.apply(x_q)
         if self.divergence == "kl":
             return _kl(x_p, x_q, k, l_cross, "x_p", "x_q")
         if self.divergence == "reverse_kl":

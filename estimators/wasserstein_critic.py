@@ -116,8 +116,11 @@ class W1CriticEstimator(NeuralEstimator):
 
     Notes
     -----
-    Inputs are centred and divided by one scalar (the pooled training RMS standard deviation);
-    W1 is translation invariant and 1-homogeneous, so the estimate is multiplied back by it.
+    Inputs are divided by an exact power of two, centred at the pooled training median and
+    divided by one scalar (the RMS of the per-coordinate IQR/1.349; ``preprocess="auto"``, or
+    "standard" for the mean/SD of before issue 14); W1 is translation invariant and
+    1-homogeneous, so the estimate is multiplied back by it (linear in the data's scale from
+    1e-300 to 1e300; before, NaN at 1e300).
 
     Defaults chosen by measurement (CPU, float32, 4 seeds, means; ELU 2 x 64, Adam 1e-3, batch
     512, patience 10 x 50 steps; two-sided penalty in this first table). Two scenarios with

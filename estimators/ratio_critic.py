@@ -1,0 +1,136 @@
+r"""Neural classifier: a log-ratio critic trained with the logistic loss, plugged into :math:`D_f`.
+
+The critic :math:`V` (an MLP) is trained on balanced minibatches (as many P rows as Q rows) to
+minimise the logistic loss of P against Q, i.e. to maximise the f-GAN bound of the GAN
+divergence, whose optimum is :math:`V^* = \log(p/q)` (Nowozin et al. 2016, Sec. 2; Sugiyama,
+Suzuki & Kanamori 2012, Ch. 4). Early stopping selects on the held-out logistic loss, a
+proper scoring rule, so the selection does not chase the reported value. The estimate is then
+(``form``):
+
+* ``"plugin"`` (default): the classifier plug-in of :func:`estimators.classifier.plugin_forms`
+  on the held-out rows, E_P of :math:`\log \hat r` for KL, E_Q of :math:`-\log\hat r` for reverse
+  KL and the mixture form (which counts the mass where q = 0 through :math:`f'(\infty)`) for
+  the others;
+* ``"bound"``: the divergence's variational bound at :math:`T = f'(e^V)` (a lower bound for
+  every V, as for ``fgan`` with ``critic="log_ratio"``).
+
+Unlike the bounds of f-GAN, NWJ and DV, the plug-in never averages :math:`e^{T}` over Q, whose
+variance grows like :math:`e^{KL}` (Song & Ermon 2020, Theorem 2), so large divergences stay
+estimable; its error is the critic's error in the log-ratio where P has mass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from divergence_verify.estimators.classifier import plugin_forms
+from divergence_verify.estimators.critic import BatchedMLP
+from divergence_verify.estimators.neural import NeuralEstimator
+from divergence_verify.estimators.training import critic_outputs
+from divergence_verify.estimators.variational import FGANObjective, LogRatioObjective
+from divergence_verify.reference.fdivergences import FDivergence, get_divergence
+
+RATIO_OUTPUT_BOUND = 50.0
+"""Smooth clamp of the log-ratio critic's output: room for per-point log-ratios of KL ~ 20-nat
+pairs, far inside float32's exp range (the plug-in never exponentiates it on the device)."""
+
+
+def _auto_form(divergence: str) -> str:
+    return {"kl": "p", "reverse_kl": "q"}.get(divergence, "m")
+
+
+class PluginObjective:
+    """Logistic surrogate for training and selection; the classifier plug-in as the estimate."""
+
+    needs_uniform = False
+
+    def __init__(self, divergence: FDivergence, form: str) -> None:
+        self.div = divergence
+        self.form = form
+        self.surrogate = FGANObjective(get_divergence("gan"))
+        self.bound_objective = LogRatioObjective(divergence)
+
+    def train_terms(
+        self, critic: BatchedMLP, x: torch.Tensor, uniform: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(logistic surrogate, surrogate)`` on a joint minibatch (P rows first)."""
+        v_p, v_q = critic(x).chunk(2, dim=1)
+        value = self.surrogate.bound(v_p, v_q)
+        return value, value.detach()
+
+    def evaluate(
+        self, critic: BatchedMLP, x_p: torch.Tensor, x_q: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the held-out logistic surrogate (criterion) and the plug-in (estimate)."""
+        v_p, v_q = critic_outputs(critic, x_p), critic_outputs(critic, x_q)
+        s_p = v_p.double().cpu().numpy()
+        s_q = v_q.double().cpu().numpy()
+        values = [
+            plugin_forms(self.div, s_p[e], s_q[e], self.form) for e in range(s_p.shape[0])
+        ]
+        estimate = torch.tensor(np.array(values), dtype=v_p.dtype, device=v_p.device)
+        return self.surrogate.bound(v_p, v_q), estimate
+
+    def select_members(self, index: torch.Tensor) -> None:
+        """Keep members ``index`` (stateless: nothing to do)."""
+
+
+@dataclasses.dataclass
+class RatioCriticEstimator(NeuralEstimator):
+    r"""Neural classifier estimator of any f-divergence (formulas in the module docstring).
+
+    Attributes
+    ----------
+    divergence : str
+        Any key of :data:`reference.fdivergences.DIVERGENCES`.
+    form : {"plugin", "bound"}
+        Report the classifier plug-in (``"plugin"``, default) or the variational bound at
+        :math:`T = f'(e^V)` (``"bound"``).
+    expectation : {"auto", "p", "q", "m"}
+        The plug-in's form (``"auto"``: E_P for KL, E_Q for reverse KL, the mixture form
+        otherwise; see :func:`estimators.classifier.plugin_forms`); unused with
+        ``form="bound"``.
+    output_bound : float
+        Smooth clamp :math:`b\tanh(V/b)` of the log-ratio (:data:`RATIO_OUTPUT_BOUND`).
+
+    Notes
+    -----
+    Training settings and input map as for ``fgan`` (:class:`~estimators.neural.NeuralEstimator`).
+    Measured on the held-out 2-D ladder (``gaussian-mean-shift@1000..1003,dim=2``, n = 4000,
+    sampling seeds 1000-1001, with ``preprocess="copula"``): 0.098 for 0.1, 0.959 for 1,
+    5.35 for 5 and 14.3 for 10 nats (f-GAN: 0.090, 1.018, 5.41, 29.9; DV: 0.090, 1.023, 12.0,
+    62.6). The plug-in overshoots at large KL: where the samples barely overlap the logistic
+    loss fixes the sign of V but hardly its size.
+    """
+
+    form: str = "plugin"
+    expectation: str = "auto"
+    output_bound: float = RATIO_OUTPUT_BOUND
+
+    kind = "ratio_critic"
+
+    def __post_init__(self, progress: object) -> None:
+        super().__post_init__(progress)
+        get_divergence(self.divergence)
+        if self.form not in ("plugin", "bound"):
+            raise ValueError(f"form must be 'plugin' or 'bound', got {self.form!r}")
+        if self.expectation not in ("auto", "p", "q", "m"):
+            raise ValueError(
+                f"expectation must be 'auto', 'p', 'q' or 'm', got {self.expectation!r}"
+            )
+        if isinstance(self.output_bound, bool) or not float(self.output_bound) > 0:
+            raise ValueError(f"output_bound must be a positive number, got {self.output_bound!r}")
+
+    def _build(
+        self, generators: Sequence[torch.Generator], dim: int
+    ) -> tuple[BatchedMLP, PluginObjective | LogRatioObjective]:
+        critic = self._critic(generators, dim, output_bound=float(self.output_bound))
+        div = get_divergence(self.divergence)
+        if self.form == "bound":
+            return critic, LogRatioObjective(div)
+        form = _auto_form(self.divergence) if self.expectation == "auto" else self.expectation
+        return critic, PluginObjective(div, form)

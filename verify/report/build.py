@@ -2,7 +2,9 @@
 
 :func:`write` draws everything from ``results.json`` as read back, so a report regenerated with
 ``--from`` is identical to the one written after the run. :func:`report_command` is the
-``report`` command behind the command line.
+``report`` command behind the command line: a preset, a redraw, or a report of the user's own
+estimators beside built-in baselines (:func:`~.presets.custom_preset`), all run on the same
+samples and compared pairwise.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from divergence_verify.verify.report import figures, plotting
 from divergence_verify.verify.report.names import divergence_label
 from divergence_verify.verify.report.outputs import OutputFolder, check_name, report_folder
 from divergence_verify.verify.report.page import FigureRef, build_page, grid_cells
-from divergence_verify.verify.report.presets import PRESETS
+from divergence_verify.verify.report.presets import PRESETS, Preset, custom_preset
 from divergence_verify.verify.report.prose import fit_text, num, slope_text, verdict_text
 from divergence_verify.verify.report.render import render_html, render_markdown
 from divergence_verify.verify.report.run import ReportData, load_results, run_preset, with_overrides
@@ -103,7 +105,7 @@ def write(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
     folder = OutputFolder(out)
     results = folder.write_json("results.json", data.to_dict())
     data = load_results(results)
-    summary = build_summary(data.sweeps, data.ladder, data.rules)
+    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles())
     refs, images, paths = [], {}, []
     for ref, draw in plan_figures(data, summary):
         png, svg = plotting.encode(draw())
@@ -117,10 +119,32 @@ def write(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
     return [index, md, results, *paths]
 
 
+def _chosen_preset(
+    preset: str | None, estimators: list[str] | None, divergence: str | None,
+    scenarios: list[str] | None, baselines: list[str] | None, settings: dict[str, Any] | None,
+) -> Preset:
+    """The preset a running ``report`` runs: a built-in one, or that of the user's estimators."""
+    if estimators:
+        if preset is not None:
+            raise ValueError("--estimator cannot be combined with --preset: a report of your "
+                             "estimators runs them beside the baselines (--baseline)")
+        return custom_preset(estimators, divergence, scenarios, baselines, settings)
+    given = [o for o, v in (("--divergence", divergence), ("--scenario", scenarios),
+                            ("--baseline", baselines), ("--set", settings)) if v]
+    if given:
+        raise ValueError(f"{', '.join(given)} go{'es' if len(given) == 1 else ''} with "
+                         "--estimator (a report of your own estimators)")
+    if (preset or "default") not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}: expected one of {sorted(PRESETS)}")
+    return PRESETS[preset or "default"]
+
+
 def report_command(
     *, preset: str | None, from_path: str | None, name: str | None, out_root: str | None,
     device: str, sizes: list[int] | None, seeds: int | None, cache: str | None, quiet: bool,
-    executor: Any = None,
+    executor: Any = None, estimators: list[str] | None = None, divergence: str | None = None,
+    scenarios: list[str] | None = None, baselines: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> int:
     """Run ``python -m divergence_verify report``; print the summary; return 0.
 
@@ -129,10 +153,23 @@ def report_command(
     folder name, default the preset's). ``executor`` is where the runs happen (see
     :func:`~divergence_verify.verify.report.run.run_preset`).
 
+    With ``estimators`` (``--estimator``: ``module:attr`` references or registry kinds) the
+    report runs them, with ``settings`` (``--set``), beside the ``baselines`` (built-in kinds;
+    None: :data:`~.presets.DEFAULT_BASELINES` of the divergence) on ``scenarios`` (default:
+    the divergence's) and the ladder, with the default preset's sizes and seeds unless
+    ``sizes``/``seeds`` replace them (:func:`~.presets.custom_preset`). Every estimator sees
+    the same samples, so the report pairs the user's errors with each baseline's. A report
+    of user estimators is redrawn by ``--from`` without importing them.
+
     Raises
     ------
     ValueError
-        For contradictory options, an unknown preset, or a name that is not one folder name.
+        For contradictory options (``estimators`` with ``preset`` or ``from_path``;
+        ``divergence``, ``scenarios``, ``baselines`` or ``settings`` without ``estimators``),
+        an unknown preset, divergence, scenario or baseline, a baseline that does not estimate
+        the divergence, sizes that do not fit in memory, or a name that is not one folder name.
+    UsageError
+        For a user's estimator that cannot be resolved (before anything runs).
     FileNotFoundError
         For a missing ``--from`` file.
     """
@@ -143,14 +180,19 @@ def report_command(
     if from_path:
         given = [o for o, v in (("--preset", preset), ("--sizes", sizes), ("--seeds", seeds))
                  if v is not None]
+        given += [o for o, v in (("--estimator", estimators), ("--divergence", divergence),
+                                 ("--scenario", scenarios), ("--baseline", baselines),
+                                 ("--set", settings)) if v]
         if given:
             raise ValueError(f"{', '.join(given)} cannot be combined with --from: the results "
                              "file holds what was run")
         data = load_results(from_path)
     else:
-        if (preset or "default") not in PRESETS:
-            raise ValueError(f"unknown preset {preset!r}: expected one of {sorted(PRESETS)}")
-        chosen = with_overrides(PRESETS[preset or "default"], sizes, seeds)
+        chosen = with_overrides(
+            _chosen_preset(preset, estimators, divergence, scenarios, baselines, settings),
+            sizes, seeds)
+        if estimators:
+            _check_fits(chosen)
         data = run_preset(chosen, device=device, cache=cache, executor=executor,
                           progress=None if quiet else ProgressBar())
     if from_path and name is None and out_root is None:
@@ -159,7 +201,7 @@ def report_command(
         out = report_folder(out_root or DEFAULT_REPORT_ROOT, name or data.preset.name)
     paths = write(data, out)
     data = load_results(out / "results.json")
-    summary = build_summary(data.sweeps, data.ladder, data.rules)
+    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles())
     _print_summary(data, summary)
     figures_written = sum(p.suffix == ".png" for p in paths)
     print(f"wrote {paths[0]} (and report.md, results.json, {figures_written} figures as PNG and "
@@ -167,7 +209,17 @@ def report_command(
     return 0
 
 
+def _check_fits(preset: Preset) -> None:
+    """Refuse, before running, sizes whose runs need more memory than is available."""
+    from divergence_verify.verify.options import check_sizes_fit
+    from divergence_verify.verify.scenarios import get_scenario
+
+    names = {s for entry in (*preset.entries, *preset.ladder) for s in entry.scenarios}
+    check_sizes_fit(preset.sizes, max(get_scenario(s).dim for s in names), None)
+
+
 def _print_summary(data: ReportData, summary: Summary) -> None:
+    from divergence_verify.verify.report.page import comparison_findings
     from divergence_verify.verify.report.prose import findings, headline
 
     print(headline(summary))
@@ -178,3 +230,5 @@ def _print_summary(data: ReportData, summary: Summary) -> None:
     ladder_only = Summary([], summary.rungs)
     for label, text in findings(ladder_only, data.rules):
         print(f"  {label}: {text}")
+    for line in comparison_findings(summary):
+        print(f"  {line}")

@@ -2,7 +2,9 @@
 
 :func:`build_page` turns the results and their :class:`~.summary.Summary` into a :class:`Page`
 of finished cells, each carrying its :class:`~.summary.Status` (the CSS class and colour), the
-figures with their captions, and the texts of :mod:`.prose`. The templates only lay it out.
+figures with their captions, and the texts of :mod:`.prose`. The templates only lay it out. In a
+report of the user's estimators, each is marked "(yours)" and each built-in one run beside them
+"(baseline)", and the paired comparison has its own section.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from divergence_verify.verify.design import Rules
+from divergence_verify.verify.pairing import PairedScenario, Verdict
 from divergence_verify.verify.report import prose
 from divergence_verify.verify.report.names import divergence_label, unit_label
-from divergence_verify.verify.report.presets import Entry
+from divergence_verify.verify.report.presets import BASELINE, YOURS, Entry
 from divergence_verify.verify.report.run import ReportData
 from divergence_verify.verify.report.summary import FIT_LEVEL, Fit, Row, Status, Summary
 
@@ -93,10 +96,19 @@ class Page:
     configuration: list[str]
     preset: str
     figures: list[FigureRef] = field(default_factory=list)
+    comparison: Table | None = None
+    comparison_intro: str = ""
+    comparison_findings: list[str] = field(default_factory=list)
 
     def figures_in(self, section: str) -> list[FigureRef]:
         """The figures of one section (summary, ladder, rate, estimate), in order."""
         return [f for f in self.figures if f.section == section]
+
+
+def marked(label: str, roles: Mapping[str, str]) -> str:
+    """``label`` with its role: ``"my_kl (yours)"``, ``"knn[kl] (baseline)"``, or as is."""
+    role = roles.get(label)
+    return f"{label} ({role})" if role else label
 
 
 def _quantity(name: str) -> str:
@@ -110,6 +122,7 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
     from divergence_verify.verify.scenarios import SCENARIOS
 
     p = data.preset
+    roles = data.roles()
     labels = list(dict.fromkeys(r.estimator for r in data.sweeps))
     kinds = list(dict.fromkeys(r.config.get("kind", r.estimator) for r in data.sweeps))
     table = {name: i for i, name in enumerate(quantity_names())}  # the table's order
@@ -121,10 +134,18 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
         else "nothing"
     sizes = f"n = {min(p.sizes)} to {max(p.sizes)}" if len(p.sizes) > 1 else f"n = {p.sizes[0]}"
     pairs = f" ({len(labels)} estimator-quantity pairs)" if len(labels) != len(kinds) else ""
-    title = (f"Convergence of {len(kinds)} estimators{pairs} of {joined} on {len(scens)} "
-             f"scenarios, {sizes} per side, {p.seeds} seeds")
+    yours = [label for label in labels if roles.get(label) == YOURS]
+    if yours:
+        others = [label for label in labels if label not in yours]
+        who = (f"your estimator{'s' if len(yours) > 1 else ''} {', '.join(yours)}"
+               + (f" beside {len(others)} baseline{'s' if len(others) > 1 else ''} "
+                  f"({', '.join(others)})" if others else "") + " estimating")
+    else:
+        who = f"{len(kinds)} estimators{pairs} of"
+    title = (f"Convergence of {who} {joined} on {len(scens)} scenarios, {sizes} per side, "
+             f"{p.seeds} seeds")
     tested = [
-        ("Estimators", ", ".join(labels)),
+        ("Estimators", ", ".join(marked(label, roles) for label in labels)),
         ("Quantities", ", ".join(_quantity(d) for d in divs)),
         ("Scenarios", "; ".join(f"{s} ({SCENARIOS[s].description})" if s in SCENARIOS else s
                                 for s in scens)),
@@ -194,7 +215,7 @@ def _glance(summary: Summary) -> Table:
         rungs = summary.rungs_of(label)
         if rungs:
             where.append(prose.ladder_short(rungs))
-        out.append([Cell(label, left=True), cert, Cell(speed, left=True),
+        out.append([Cell(marked(label, summary.roles), left=True), cert, Cell(speed, left=True),
                     Cell("; ".join(where) or "no failure here (not on the ladder)", left=True)])
     return Table(("estimator", "converges? (certificate)", "how fast? (RMSE slope)",
                   "where does it break?"), out)
@@ -325,7 +346,57 @@ def rules_line(r: Rules) -> str:
 def _entry_line(entry: Entry, ladder: bool) -> str:
     settings = json.dumps(entry.settings) if entry.settings else "defaults"
     where = "the ladder" if ladder else ", ".join(entry.scenarios)
-    return f"{entry.label} on {where}; settings: {settings}"
+    role = f" ({entry.role})" if entry.role else ""
+    return f"{entry.label}{role} on {where}; settings: {settings}"
+
+
+def _comparison_table(summary: Summary) -> Table:
+    """One row per compared (A, B, scenario): the differences at the largest n, the verdicts.
+
+    Where A is the user's estimator and B a baseline, a verdict for A is green and one for B
+    red; other verdicts are not coloured.
+    """
+    rows = []
+    for c in summary.comparisons:
+        last = c.last
+        colour = {Verdict.A_BETTER: Status.PASS, Verdict.B_BETTER: Status.FAIL} \
+            if _yours_vs_baseline(c, summary.roles) else {}
+        rows.append([
+            Cell(marked(c.a, summary.roles), left=True), Cell(marked(c.b, summary.roles),
+                                                              left=True),
+            Cell(c.scenario, left=True), Cell(str(last.n)),
+            Cell(prose.num(last.abs_a, ".3g")), Cell(prose.num(last.abs_b, ".3g")),
+            Cell(prose.difference_ci(last.abs_diff)), Cell(prose.difference_ci(last.sq_diff)),
+            Cell(prose.verdict_words(last.abs_diff.verdict, c.a, c.b),
+                 colour.get(last.abs_diff.verdict)),
+            Cell(f"{prose.verdict_words(c.overall.verdict, c.a, c.b)} "
+                 f"({prose.difference_ci(c.overall)})", colour.get(c.overall.verdict))])
+    # No "|" in a header: it would end a Markdown cell.
+    return Table(("A", "B", "scenario", "n", "mean absolute error of A", "of B",
+                  "difference of absolute errors, A − B [95% CI]",
+                  "difference of squared errors, A − B [95% CI]", "verdict at this n",
+                  "over all sizes: verdict (difference [95% CI])"), rows)
+
+
+def _yours_vs_baseline(c: PairedScenario, roles: Mapping[str, str]) -> bool:
+    return (roles.get(c.a), roles.get(c.b)) == (YOURS, BASELINE)
+
+
+def _comparison_intro(summary: Summary, seeds: int) -> str:
+    coloured = any(_yours_vs_baseline(c, summary.roles) for c in summary.comparisons)
+    colours = " Green: your estimator's error is the smaller; red: the baseline's." \
+        if coloured else ""
+    return (f"Errors paired by sample size and seed, so on the same samples; {seeds} seeds per "
+            "size; the ladder rungs at their one n. Negative differences: A is closer to the "
+            f"truth.{colours}")
+
+
+def comparison_findings(summary: Summary) -> list[str]:
+    """One sentence per compared (A, B): where A's error is smaller, larger, or no different."""
+    by_pair: dict[tuple[str, str], list[PairedScenario]] = {}
+    for c in summary.comparisons:
+        by_pair.setdefault((c.a, c.b), []).append(c)
+    return [prose.comparison_sentence(pairs) for pairs in by_pair.values()]
 
 
 def failures(data: ReportData) -> list[str]:
@@ -364,13 +435,21 @@ def build_page(data: ReportData, summary: Summary, figures: Sequence[FigureRef])
     """Build the page of a report from its results, its summary and its figures."""
     title, tested = title_and_tested(data)
     p = data.preset
+    paired = bool(summary.comparisons)
     return Page(
         title=title, tested=tested, facts=header_facts(data), headline=prose.headline(summary),
-        glance=_glance(summary), findings=prose.findings(summary, data.rules),
-        how_to_read=how_to_read(data), summary_intro=_summary_intro(summary, data),
+        glance=_glance(summary),
+        findings=[(marked(label, summary.roles), text)
+                  for label, text in prose.findings(summary, data.rules)],
+        how_to_read=how_to_read(data) + ([("Paired comparison", prose.PAIRED)] if paired
+                                         else []),
+        summary_intro=_summary_intro(summary, data),
         summary=_summary_table(summary, data),
         rules_line=rules_line(data.rules), notes=_notes(summary),
         ladder=_ladder_table(summary) if summary.rungs else None, failures=failures(data),
         configuration=[*(_entry_line(e, False) for e in p.entries),
                        *(_entry_line(e, True) for e in p.ladder)],
-        preset=p.name, figures=list(figures))
+        preset=p.name, figures=list(figures),
+        comparison=_comparison_table(summary) if paired else None,
+        comparison_intro=_comparison_intro(summary, p.seeds) if paired else "",
+        comparison_findings=comparison_findings(summary))

@@ -2,11 +2,13 @@
 
 This module imports only the standard library and :mod:`divergence_verify.verify.design` (itself
 standard library only), so that the command line can offer ``--preset`` choices without loading
-the estimators.
+the estimators. :func:`custom_preset` builds the preset of a report of the user's own estimators
+beside built-in baselines (``report --estimator``); it checks its names when called.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,24 +28,29 @@ class Entry:
     Attributes
     ----------
     kind : str
-        Registry key (:data:`estimators.ESTIMATORS`).
+        Registry key (:data:`estimators.ESTIMATORS`), or, for a user's estimator, a
+        ``module:attr`` reference (:func:`divergence_verify.verify.resolve.resolve_estimator`).
     divergence : str
         The quantity estimated.
     scenarios : tuple of str
         Scenario names (:data:`verify.scenarios.SCENARIOS`).
     settings : dict
         Keyword settings of the estimator (JSON values); ``device`` is added for neural kinds.
+    role : {None, "yours", "baseline"}
+        In a report of the user's estimators (:func:`custom_preset`): :data:`YOURS` for theirs,
+        :data:`BASELINE` for a built-in one run beside it; None in the built-in presets.
     """
 
     kind: str
     divergence: str
     scenarios: tuple[str, ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    role: str | None = None
 
     @property
     def label(self) -> str:
-        """``kind[divergence]``, the name the estimator reports."""
-        return f"{self.kind}[{self.divergence}]"
+        """The name the estimator reports: ``kind[divergence]``, or the ``module:attr`` itself."""
+        return self.kind if ":" in self.kind else f"{self.kind}[{self.divergence}]"
 
 
 @dataclass(frozen=True)
@@ -145,3 +152,120 @@ PRESETS: dict[str, Preset] = {
 
 PRESET_NAMES: tuple[str, ...] = tuple(sorted(PRESETS))
 """The names of :data:`PRESETS`, sorted: the command line's ``--preset`` choices."""
+
+
+YOURS = "yours"
+"""The role of a user's estimator in a report of their estimators (:attr:`Entry.role`)."""
+BASELINE = "baseline"
+"""The role of a built-in estimator run beside them."""
+
+DEFAULT_BASELINES: dict[str, tuple[str, ...]] = {
+    **{div: ("knn", "classifier") for div in ("kl", "reverse_kl", "jeffreys", "hellinger",
+                                              "chi2")},
+    **{div: ("classifier", "fgan") for div in ("js", "tv", "gan")},
+    W1: ("empirical_w1", "w1_critic"),
+}
+"""The baselines of ``report --estimator`` when none are named, per divergence: the two cheapest
+built-in kinds that estimate it (for JS, TV and GAN the classifier is the only cheap one, so the
+f-GAN critic joins it; for W1 the exact empirical W1 and the W1 critic)."""
+
+_BASELINE_SETTINGS: dict[str, dict[str, Any]] = {
+    "fgan": _CPU_CRITIC, "dv": _CPU_CRITIC, "nwj": _CPU_CRITIC, "w1_critic": _CPU_W1_CRITIC,
+}
+
+
+def baseline_settings(kind: str, divergence: str) -> dict[str, Any]:
+    """Return the settings a baseline runs with: the default preset's for its kind.
+
+    The neural critics get the CPU preset's training budget, the classifier estimating KL its
+    expectation under P; every other kind its defaults.
+    """
+    if kind == "classifier" and divergence == "kl":
+        return {"expectation": "p"}
+    return dict(_BASELINE_SETTINGS.get(kind, {}))
+
+
+def custom_preset(
+    estimators: Sequence[str],
+    divergence: str | None,
+    scenarios: Sequence[str] | None = None,
+    baselines: Sequence[str] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> Preset:
+    """The preset of a report of the user's estimators beside built-in baselines.
+
+    Every estimator, the user's and the baselines, runs on the same scenarios with the default
+    preset's sizes and seeds, so all of them see the same samples (a run's samples depend on
+    the scenario, n and seed alone) and their errors can be paired; each also runs on the
+    ladder (:data:`LADDER`) at the largest size, when every rung has a finite value of the
+    divergence.
+
+    Parameters
+    ----------
+    estimators : sequence of str
+        The user's estimators: ``module:attr`` references or registry kinds.
+    divergence : str
+        The quantity they estimate (required).
+    scenarios : sequence of str, optional
+        Default: :data:`DEFAULT_SCENARIOS` of the divergence.
+    baselines : sequence of str, optional
+        Built-in kinds run beside them; None: :data:`DEFAULT_BASELINES` of the divergence, and
+        ``[]`` none. Each runs with :func:`baseline_settings`.
+    settings : dict, optional
+        Settings of the user's estimators (the ``--set`` values), applied to each of them.
+
+    Returns
+    -------
+    Preset
+        Named after the estimators and the divergence (one folder name), entries with
+        :attr:`Entry.role` set.
+
+    Raises
+    ------
+    ValueError
+        For no estimator, no or an unknown divergence, an unknown or unsuitable scenario, an
+        unknown baseline kind, a baseline that does not estimate the divergence, a
+        ``module:attr`` given as a baseline, or a name given twice.
+    """
+    from divergence_verify import estimators as registry
+    from divergence_verify.verify.compare import check_divergence, scenarios_for
+    from divergence_verify.verify.options import safe_name
+    from divergence_verify.verify.scenarios import get_scenario
+
+    if not estimators:
+        raise ValueError("name at least one estimator (--estimator NAME or module:attr)")
+    if divergence is None:
+        raise ValueError("--estimator needs --divergence: the quantity your estimator estimates")
+    check_divergence(divergence)
+    chosen = scenarios_for(divergence, scenarios)
+    bases = tuple(DEFAULT_BASELINES.get(divergence, ()) if baselines is None else baselines)
+    for kind in bases:
+        entry = registry.ESTIMATORS.get(kind)
+        if entry is None:
+            hint = ("; give your own estimators with --estimator" if ":" in kind else "")
+            raise ValueError(f"unknown baseline {kind!r}: expected a built-in kind, one of "
+                             f"{', '.join(sorted(registry.ESTIMATORS))}{hint}")
+        if divergence not in entry.divergences:
+            raise ValueError(f"baseline {kind!r} does not estimate {divergence!r}; it "
+                             f"estimates {', '.join(entry.divergences)}")
+    names = [*estimators, *bases]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} named twice (as an estimator or a baseline): "
+                         "each runs once")
+    entries = (*(Entry(spec, divergence, chosen, dict(settings or {}), YOURS)
+                 for spec in estimators),
+               *(Entry(kind, divergence, chosen, baseline_settings(kind, divergence), BASELINE)
+                 for kind in bases))
+    on_ladder = all(get_scenario(name).supports(divergence) for name in LADDER)
+    ladder = tuple(Entry(e.kind, e.divergence, LADDER, e.settings, e.role)
+                   for e in entries) if on_ladder else ()
+    described = (f"your estimator{'s' if len(estimators) > 1 else ''} "
+                 f"{', '.join(estimators)} of {divergence}"
+                 + (f" beside the baseline{'s' if len(bases) > 1 else ''} {', '.join(bases)}"
+                    if bases else "")
+                 + ", every one on the same samples (the same scenarios, sizes and seeds)"
+                 + ("; the ladder at the largest n" if ladder else ""))
+    default = PRESETS["default"]
+    return Preset(safe_name(f"{'-'.join(estimators)}-{divergence}"), described,
+                  sizes=default.sizes, seeds=default.seeds, entries=entries, ladder=ladder)

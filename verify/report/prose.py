@@ -1,7 +1,8 @@
 """The words of a report, written from the verdicts of :mod:`.summary` (never parsed back).
 
 Numbers, slopes with their one standard error, verdict texts, the per-estimator findings
-("does it converge, how fast, where does it break") and the ladder sentences.
+("does it converge, how fast, where does it break"), the ladder sentences and the paired
+comparisons ("is yours better than the baseline, and where").
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from collections.abc import Sequence
 
 from divergence_verify.verify.certificates import Rules
+from divergence_verify.verify.pairing import Interval, PairedScenario, Verdict
 from divergence_verify.verify.report.names import divergence_label, unit_label
 from divergence_verify.verify.report.summary import Fit, Rate, Row, Rung, Status, Summary
 
@@ -262,3 +264,49 @@ def headline(summary: Summary) -> str:
     if judged:
         text += "; convergence not judged where the design is too noisy"
     return text + "."
+
+
+PAIRED = ("every estimator ran on the same samples: at each sample size n, seed s draws the "
+          "same pair of samples for all of them. The difference |error of A| − |error of B| is "
+          "taken seed by seed, and its 95% paired Student-t interval over the seeds assumes "
+          "independent, roughly normal differences (exact for normal ones). A is better when "
+          "the interval lies below zero, B when it lies above; otherwise no difference is "
+          "detectable with these seeds. 'Over all sizes' averages each seed's differences over "
+          "the sizes first. Each interval is at its own 95% level: among many scenarios one "
+          "may miss zero by chance.")
+"""The definition of the paired comparison, for the report's "how to read this"."""
+
+
+def verdict_words(verdict: Verdict, a: str, b: str) -> str:
+    """The verdict with the estimators' names: ``"<a> better"``, ``"<b> better"`` or as is."""
+    return {Verdict.A_BETTER: f"{a} better", Verdict.B_BETTER: f"{b} better"}.get(
+        verdict, verdict.value)
+
+
+def difference_ci(interval: Interval) -> str:
+    """``-0.012 [-0.02, -0.004]``: a mean difference with its interval."""
+    return error_ci(interval.mean, interval.low, interval.high)
+
+
+def comparison_sentence(pairs: Sequence[PairedScenario]) -> str:
+    """Say where A's error is smaller than B's, where larger, and where no difference is seen.
+
+    ``pairs`` are the comparisons of one (A, B) on its scenarios, judged at the largest n of
+    each, then over all sizes; the numbers are in the comparison table.
+    """
+    a, b = pairs[0].a, pairs[0].b
+    said = []
+    for verdict, words in ((Verdict.A_BETTER, "smaller error on"),
+                           (Verdict.B_BETTER, "larger error on"),
+                           (Verdict.NO_DIFFERENCE, "no detectable difference on")):
+        mine = [p.scenario for p in pairs if p.last.abs_diff.verdict is verdict]
+        if mine:
+            said.append(f"{words} {', '.join(mine)}")
+    overall = [p.overall.verdict for p in pairs]
+    counts = ", ".join(f"{verdict_words(v, a, b)} on {overall.count(v)}" for v in Verdict
+                       if v in overall)
+    unpaired = sum(size.unpaired for p in pairs for size in p.sizes)
+    left_out = (f" {unpaired} runs whose partner failed are left out (see the failed runs)."
+                if unpaired else "")
+    return (f"{a} against {b}, on the same samples, at the largest n: " + "; ".join(said)
+            + f". Over all sizes: {counts} of {len(pairs)}.{left_out}")

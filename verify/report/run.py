@@ -4,7 +4,8 @@
 :func:`divergence_verify.verify.sweep` (so runs are cached and an interrupted report resumes);
 :class:`ReportData` holds the result with its environment, and is written as strict JSON under
 the suite's JSON policy (:mod:`divergence_verify.verify.jsonio`). :func:`load_results` reads it
-back, so ``report --from results.json`` redraws a report without running anything.
+back, so ``report --from results.json`` redraws a report without running anything (a report of
+the user's own ``module:attr`` estimators included: the results name them, nothing imports them).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from divergence_verify.verify import jsonio
 from divergence_verify.verify.cache import Cache, library_versions
 from divergence_verify.verify.certificates import Rules
 from divergence_verify.verify.options import device_name, resolve_device, torch_threads
-from divergence_verify.verify.report.presets import Entry, Preset
+from divergence_verify.verify.report.presets import YOURS, Entry, Preset
 from divergence_verify.verify.sweeps import (
     Progress,
     SweepResult,
@@ -82,11 +83,22 @@ class ReportData:
         """Sum of the run times: what the report costs from scratch, wherever runs came from."""
         return sum(rec.seconds for r in [*self.sweeps, *self.ladder] for rec in r.records)
 
+    def roles(self) -> dict[str, str]:
+        """The role of each estimator that has one (:attr:`Entry.role`), by its sweeps' name.
+
+        The sweeps are in the order of the preset's entries and their scenarios (as run), so
+        each sweep's estimator name is matched to its entry; the built-in presets give none.
+        """
+        entries = [e for group in (self.preset.entries, self.preset.ladder) for e in group
+                   for _ in e.scenarios]
+        return {r.estimator: e.role for r, e in zip([*self.sweeps, *self.ladder], entries,
+                                                    strict=True) if e.role}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON form under the suite's policy (``"inf"``/``"-inf"``, ``null`` for NaN)."""
         return jsonio.encode({
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "preset": asdict(self.preset), "created": self.created,
+            "preset": _preset_dict(self.preset), "created": self.created,
             "wall_seconds": self.wall_seconds, "device": self.device,
             "device_name": self.device_name, "versions": self.versions,
             "rules": asdict(self.rules),
@@ -127,9 +139,21 @@ class ReportData:
             raise ValueError(f"malformed results.json: {type(exc).__name__}: {exc}") from None
 
 
+def _preset_dict(preset: Preset) -> dict[str, Any]:
+    """Return ``asdict(preset)`` without the roles of entries that have none.
+
+    The built-in presets' entries have no role, so their ``results.json`` stays as it was.
+    """
+    out = asdict(preset)
+    for entry in [*out["entries"], *out["ladder"]]:
+        if entry["role"] is None:
+            del entry["role"]
+    return out
+
+
 def _entry(data: dict[str, Any]) -> Entry:
     return Entry(data["kind"], data["divergence"], tuple(data["scenarios"]),
-                 dict(data["settings"]))
+                 dict(data["settings"]), data.get("role"))
 
 
 def load_results(path: str | os.PathLike[str]) -> ReportData:
@@ -202,6 +226,12 @@ def run_preset(
     Returns
     -------
     ReportData
+
+    Raises
+    ------
+    UsageError
+        For a user's estimator (role :data:`~.presets.YOURS`) that cannot be resolved; raised
+        before any run.
     """
     dev = resolve_device(device)
     store = as_cache(cache)
@@ -211,6 +241,9 @@ def run_preset(
     planned += [(e, s, (top,), True) for e in preset.ladder for s in e.scenarios]
     built: dict[tuple[str, str, str], Any] = {}
     jobs = []
+    # Every estimator is built before anything runs, so a user's estimator that cannot be
+    # resolved stops the report at once. A run's samples depend on (scenario, n, seed) alone:
+    # the entries of one preset see the same samples, which pairs their errors.
     for entry, scenario, sizes, _ in planned:
         key = (entry.kind, entry.divergence, json.dumps(entry.settings, sort_keys=True))
         if key not in built:
@@ -230,8 +263,12 @@ def run_preset(
 
 
 def _make(entry: Entry, device: str) -> Any:
+    """Build an entry's estimator: a user's through :func:`resolve_estimator`, else the kind."""
     from divergence_verify import estimators
+    from divergence_verify.verify.resolve import resolve_estimator
 
+    if entry.role == YOURS:
+        return resolve_estimator(entry.kind, entry.divergence, device, dict(entry.settings))
     kind = estimators.ESTIMATORS.get(entry.kind)
     neural = kind is not None and kind.neural  # an unknown kind: make_estimator says so
     settings = {"device": device, **entry.settings} if neural else dict(entry.settings)

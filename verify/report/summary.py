@@ -1,7 +1,7 @@
 """The evidence of a report, built once from its results: rows, rungs, rates and status values.
 
 Every verdict a report shows (tables, prose, the summary grid, the ladder figure) is read from
-the objects built here, never from formatted text. Three kinds of judgement:
+the objects built here, never from formatted text. Four kinds of judgement:
 
 * **Certificate rows** (:class:`Row`): the certificate rules' own verdicts
   (:func:`verify.certificates.judge`); the report only says how the convergence rule was
@@ -18,16 +18,22 @@ the objects built here, never from formatted text. Three kinds of judgement:
   compared with their allowances through their 95% intervals. *Within* when the whole interval
   is inside the allowance, *outside* when the whole interval is beyond it, *borderline* when it
   straddles the allowance's edge (the runs cannot tell; more seeds would).
+* **Paired comparisons** (:class:`~divergence_verify.verify.pairing.PairedScenario`): in a
+  report of the user's estimators, each of theirs against each baseline (or, in a report of two
+  estimators, the one against the other), on every scenario both ran: their errors paired by
+  (n, seed), which is the same samples (:mod:`divergence_verify.verify.pairing`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 
 from divergence_verify.verify.certificates import RuleResult, Rules, design_slope_se, judge
+from divergence_verify.verify.pairing import PairedScenario, pair_sweeps
+from divergence_verify.verify.report.presets import BASELINE, YOURS
 from divergence_verify.verify.stats import SizeStats
 from divergence_verify.verify.sweeps import SweepResult
 
@@ -308,10 +314,18 @@ class Summary:
         The certificate summary, one per sweep.
     rungs : list of Rung
         The ladder, one per (estimator, rung), in the order run.
+    comparisons : list of PairedScenario
+        The paired comparisons (:func:`comparison_pairs`), pair by pair: the scenarios, then
+        the ladder rungs.
+    roles : dict
+        Estimator name to role (:data:`~.presets.YOURS` or :data:`~.presets.BASELINE`), for the
+        estimators that have one.
     """
 
     rows: list[Row]
     rungs: list[Rung]
+    comparisons: list[PairedScenario] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
 
     @property
     def estimators(self) -> list[str]:
@@ -324,7 +338,38 @@ class Summary:
         return sorted((r for r in self.rungs if r.estimator == estimator), key=lambda r: r.truth)
 
 
+def comparison_pairs(names: Sequence[str], roles: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The (A, B) pairs a report compares, from its estimator names (in order) and roles.
+
+    Each of the user's estimators against each baseline when there are both; otherwise, when
+    the report has exactly two estimators, the first against the second; else none.
+    """
+    yours = [n for n in names if roles.get(n) == YOURS]
+    baselines = [n for n in names if roles.get(n) == BASELINE]
+    if yours and baselines:
+        return [(a, b) for a in yours for b in baselines]
+    return [(names[0], names[1])] if len(names) == 2 else []
+
+
+def compare_sweeps(sweeps: Sequence[SweepResult], pairs: Sequence[tuple[str, str]],
+                   confidence: float = 0.95) -> list[PairedScenario]:
+    """Pair the sweeps of each (A, B) on every (divergence, scenario) both ran, in order."""
+    at = {(r.estimator, r.divergence, r.scenario): r for r in sweeps}
+    return [pair_sweeps(r, at[b, r.divergence, r.scenario], confidence)
+            for a, b in pairs for r in sweeps
+            if r.estimator == a and (b, r.divergence, r.scenario) in at]
+
+
 def build_summary(sweeps: Sequence[SweepResult], ladder: Sequence[SweepResult],
-                  rules: Rules) -> Summary:
-    """Judge every sweep and every ladder rung of a report."""
-    return Summary([summarize(r, rules) for r in sweeps], [rung_of(r, rules) for r in ladder])
+                  rules: Rules, roles: Mapping[str, str] | None = None) -> Summary:
+    """Judge every sweep and every ladder rung of a report, and make its paired comparisons.
+
+    ``roles`` (:meth:`~divergence_verify.verify.report.run.ReportData.roles`) marks the user's
+    estimators and the baselines; the comparisons are computed from the runs already made.
+    """
+    roles = dict(roles or {})
+    names = list(dict.fromkeys(r.estimator for r in [*sweeps, *ladder]))
+    comparisons = [c for pair in comparison_pairs(names, roles) for group in (sweeps, ladder)
+                   for c in compare_sweeps(group, [pair], rules.confidence)]
+    return Summary([summarize(r, rules) for r in sweeps], [rung_of(r, rules) for r in ladder],
+                   comparisons, roles)

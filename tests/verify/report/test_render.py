@@ -6,7 +6,9 @@ import html
 import re
 from pathlib import Path
 
+from divergence_verify.verify.design import LADDER
 from divergence_verify.verify.report import PRESETS
+from divergence_verify.verify.scenarios import get_scenario
 
 from .conftest import figure_names
 
@@ -62,7 +64,8 @@ def test_title_says_what_was_tested(smoke: Path) -> None:
     assert f"n = {min(preset.sizes)} to {max(preset.sizes)} per side, {preset.seeds} seeds" in title
     for entry in preset.entries:
         assert entry.label in text.split("## ")[0]
-    assert "**Ladder**: KL = 0.1, 1, 5, 10 nats" in text
+    rungs = ", ".join(f"{get_scenario(name).truth('kl').value:g}" for name in LADDER)
+    assert f"**Ladder**: KL = {rungs} nats" in text
     page = (smoke / "index.html").read_text()
     assert f"<title>{title.removeprefix('# ')}</title>" in page
 

@@ -40,8 +40,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from divergence_verify.estimators.hooks import BATCH, WITH_SEED
 from divergence_verify.reference import get_divergence
 from divergence_verify.verify.cache import Cache
 from divergence_verify.verify.design import (
@@ -55,6 +56,9 @@ from divergence_verify.verify.design import (
 from divergence_verify.verify.jsonio import dumps, write_json_atomic
 from divergence_verify.verify.scenarios import Scenario, get_scenario
 from divergence_verify.verify.sweeps import Progress, SweepResult, as_cache, plan_sweep, run_sweeps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_SEEDS",
@@ -124,6 +128,30 @@ class Certificate:
         """Return the scenarios on which a relative bias of this size is within tolerance."""
         return [v.scenario for v in self.verdicts if v.resolution(self.rules) >= relative_bias]
 
+    @property
+    def seeding(self) -> list[str]:
+        """How the seeds reached the estimator, over every run (:attr:`SweepResult.seeding`)."""
+        return sorted({m for v in self.verdicts for m in v.sweep.seeding})
+
+    @property
+    def printed_runs(self) -> int:
+        """How many runs printed or warned; their text is in the records of :meth:`to_dict`."""
+        return sum(v.sweep.printed_runs for v in self.verdicts)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return every run of every scenario as a pandas DataFrame, one row per run.
+
+        The columns of :func:`~divergence_verify.verify.exports.runs_rows`.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install 'divergence-verify[pandas]'``).
+        """
+        from divergence_verify.verify.exports import runs_frame
+
+        return runs_frame([v.sweep for v in self.verdicts])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form, with every sweep's records."""
         return {
@@ -135,6 +163,8 @@ class Certificate:
             "sizes": self.sizes,
             "seeds": self.seeds,
             "blind_to_10_percent_bias": self.blind_to(0.1),
+            "seeding": self.seeding,
+            "printed_runs": self.printed_runs,
             "scenarios": [
                 {**v.summary(), "tolerance": self.rules.tolerance(v.truth),
                  "resolution": v.resolution(self.rules), "rules": [asdict(r) for r in v.rules],
@@ -172,6 +202,14 @@ class Certificate:
         if blind:
             lines.append(f"note: a 10% bias is within tolerance on {', '.join(blind)} (small "
                          "truth; see Rules.resolution)")
+        if set(self.seeding) - {WITH_SEED, BATCH}:  # a third-party estimator's own way
+            lines.append(f"seeding: {', '.join(self.seeding)} (how each run's seed reached the "
+                         "estimator; see divergence_verify.estimators.hooks)")
+        if self.printed_runs:
+            runs = sum(len(v.sweep.records) for v in self.verdicts)
+            lines.append(f"note: {self.printed_runs} of {runs} runs printed output or warned; the "
+                         "text is kept with each run's record in the certificate JSON (stdout, "
+                         "stderr, warnings)")
         lines.append("CERTIFIED" if self.passed else "NOT CERTIFIED")
         return "\n".join(lines)
 

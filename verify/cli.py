@@ -247,8 +247,12 @@ def _check_device(args: argparse.Namespace) -> None:
 
 
 def cmd_certify(args: argparse.Namespace) -> int:
-    """Certify an estimator; exit 0 when certified, 1 when not."""
+    """Certify an estimator; exit 0 when certified, 1 when not.
+
+    Writes ``certificate.json`` and ``runs.csv`` (every run: :mod:`.exports`).
+    """
     from divergence_verify.verify.certificates import certify
+    from divergence_verify.verify.exports import write_runs_csv
 
     div = _check_divergence(args.divergence)
     out = _out_folder(args, div)
@@ -262,15 +266,22 @@ def cmd_certify(args: argparse.Namespace) -> int:
                    cache=_cache(args), progress=_progress(args), executor=_executor(args))
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
+    runs = write_runs_csv(out / "runs.csv", [v.sweep for v in cert.verdicts])
     print(cert.table())
     if not args.quiet:
         print(f"wrote {out / 'certificate.json'}", file=sys.stderr)
+        print(f"wrote {runs}", file=sys.stderr)
     return 0 if cert.passed else 1
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """Run one sweep and print its per-size statistics."""
+    """Run one sweep and print its per-size statistics; write ``sweep.json`` and ``runs.csv``.
+
+    What a third-party estimator printed or warned is kept in ``sweep.json`` only: the table
+    says how many runs did.
+    """
     from divergence_verify.verify.certificates import design_slope_se
+    from divergence_verify.verify.exports import write_runs_csv
     from divergence_verify.verify.jsonio import write_json_atomic
     from divergence_verify.verify.sweeps import plan_sweep, run_sweeps
 
@@ -299,10 +310,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         errors = [r.error for r in res.records if r.error]
         if errors:
             print(f"  {len(errors)} of {len(res.records)} runs failed; first error: {errors[0]}")
+        if res.printed_runs:
+            print(f"  {res.printed_runs} of {len(res.records)} runs printed output or warned "
+                  "(kept in sweep.json: stdout, stderr, warnings)")
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / "sweep.json", [r.to_dict() for r in results], indent=2)
+    runs = write_runs_csv(out / "runs.csv", results)
     if not args.quiet:
         print(f"wrote {out / 'sweep.json'}", file=sys.stderr)
+        print(f"wrote {runs}", file=sys.stderr)
     return 0
 
 
@@ -328,11 +344,11 @@ def cmd_cache(args: argparse.Namespace) -> int:
     from divergence_verify.verify.cache import Cache
 
     store = Cache(args.cache)
+    if args.older_than is not None and args.action != "prune":
+        raise UsageError("--older-than goes with 'cache prune'")
     if args.action == "info":
         print("\n".join(store.info().lines()))
         return 0
-    if args.older_than is not None and args.action != "prune":
-        raise UsageError("--older-than goes with 'cache prune'")
     if args.action == "prune":
         removed = store.prune(older_than_days=args.older_than)
         print(f"{args.cache}: removed " + ", ".join(f"{count} {kind.replace('_', ' ')}"

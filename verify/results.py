@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from divergence_verify.reference import ExactValue
 from divergence_verify.verify.jsonio import decode_float, decode_optional
 from divergence_verify.verify.stats import SizeStats, SlopeFit, fit_rate, size_stats
 from divergence_verify.verify.units import Record
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -49,6 +52,34 @@ class SweepResult:
         rows = self.per_size()
         return fit_rate([s.n for s in rows], [s.rmse for s in rows])
 
+    @property
+    def seeding(self) -> list[str]:
+        """How the seeds reached the estimator, sorted: each method its runs used.
+
+        See :mod:`divergence_verify.estimators.hooks`; records cached by an older version,
+        which do not say, are left out.
+        """
+        return sorted({r.seeding for r in self.records if r.seeding is not None})
+
+    @property
+    def printed_runs(self) -> int:
+        """How many runs printed or warned (their text is in the records, not in tables)."""
+        return sum(r.printed for r in self.records)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return one row per run as a pandas DataFrame (the columns of ``runs.csv``).
+
+        See :func:`~divergence_verify.verify.exports.runs_rows`.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install 'divergence-verify[pandas]'``).
+        """
+        from divergence_verify.verify.exports import runs_frame
+
+        return runs_frame([self])
+
     def to_dict(self) -> dict[str, Any]:
         """Configuration, truth, every record and the summaries, as plain Python values.
 
@@ -63,6 +94,8 @@ class SweepResult:
             "truth": asdict(self.truth),
             "device": self.device,
             "versions": self.versions,
+            "seeding": self.seeding,
+            "printed_runs": self.printed_runs,
             "records": [asdict(r) for r in self.records],
             "per_size": [s.to_dict() for s in self.per_size()],
             "rate": self.rate().to_dict(),
@@ -87,6 +120,11 @@ class SweepResult:
 
 
 def record_from_dict(data: dict[str, Any]) -> Record:
-    """Rebuild a :class:`Record` (from a sweep's JSON or a cache file): numbers decoded."""
+    """Rebuild a :class:`Record` (from a sweep's JSON or a cache file): numbers decoded.
+
+    A field the record's writer did not know (one written by an older version: ``seeding``,
+    ``stdout``, ``stderr``, ``warnings``) takes its default.
+    """
     return Record(**{**data, "estimate": decode_optional(data["estimate"]),
-                     "seconds": decode_float(data["seconds"])})
+                     "seconds": decode_float(data["seconds"]),
+                     "warnings": tuple(data.get("warnings", ()))})

@@ -10,6 +10,10 @@ and seeds the estimator, whoever runs it.
 A neural ensemble's seeds form one unit (its ``estimate_many`` trains them together, which is
 where its speed comes from); every other estimator gets one unit per seed, so a pool of workers
 can share its runs out evenly.
+
+A run seeds the estimator by the seeding protocol (:mod:`divergence_verify.estimators.hooks`),
+and a third-party estimator's run has its prints and warnings captured into its record
+(:mod:`~divergence_verify.verify.capture`); a built-in estimator's output is left alone.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from divergence_verify.estimators import BaseEstimator, with_seed
+from divergence_verify.estimators import BaseEstimator, is_builtin
+from divergence_verify.estimators.hooks import BATCH, global_seed, seeding
+from divergence_verify.verify.capture import Capture, capture
 from divergence_verify.verify.scenarios import Scenario
 
 DEFAULT_THREADS = 1
@@ -41,6 +47,15 @@ class Record:
     ``estimate`` is None when the run raised; ``error`` then holds the message (also set, to
     ``"non-finite"``, when the run returned an infinite number). ``seconds`` is the wall time of
     the run (for a batched ensemble, the batch's time divided by its size).
+
+    ``seeding`` says how the seed reached the estimator (``"with_seed"``, ``"attribute"``,
+    ``"keyword"``, ``"global"`` or, batched, ``"estimate_many"``: see
+    :mod:`divergence_verify.estimators.hooks`); None where unknown (a record cached by an older
+    version, a run lost with its worker). ``stdout``, ``stderr`` and ``warnings`` hold what a
+    third-party estimator printed and warned during the run
+    (:mod:`~divergence_verify.verify.capture`; None and empty when nothing, and always for a
+    built-in estimator); for a batched run, what the whole batch printed, in each of its
+    records.
     """
 
     n: int
@@ -49,11 +64,20 @@ class Record:
     seconds: float
     error: str | None = None
     batched: bool = False
+    seeding: str | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """Whether the run returned a finite number."""
         return self.estimate is not None and math.isfinite(self.estimate)
+
+    @property
+    def printed(self) -> bool:
+        """Whether the run printed or warned anything (kept in its record, never in tables)."""
+        return bool(self.stdout or self.stderr or self.warnings)
 
 
 @dataclass(frozen=True)
@@ -145,7 +169,11 @@ def _sample(unit: Unit, seed: int) -> tuple[Any, Any]:
 
 
 def _run_batch(unit: Unit) -> list[Record] | None:
-    """The seeds of ``unit`` in one ``estimate_many`` call; None if it raised."""
+    """The seeds of ``unit`` in one ``estimate_many`` call; None if it raised.
+
+    A third-party ensemble runs with its output captured and, for code that draws from them,
+    the global generators seeded with the batch's first seed.
+    """
     pairs = [_sample(unit, s) for s in unit.seeds]
     if unit.sample_device is None:
         x_p = np.stack([p for p, _ in pairs])
@@ -156,30 +184,45 @@ def _run_batch(unit: Unit) -> list[Record] | None:
         x_p = torch.stack([p for p, _ in pairs])
         x_q = torch.stack([q for _, q in pairs])
     del pairs  # the stacks are copies: free the per-seed samples (device memory)
-    start = time.perf_counter()
-    try:
-        values = np.asarray(unit.estimator.estimate_many(x_p, x_q, seeds=list(unit.seeds)),
-                            dtype=float)
-    except Exception:  # one bad member fails the batch: rerun one by one to attribute it
-        return None
-    finally:
-        del x_p, x_q
+    builtin = is_builtin(unit.estimator)
+    with capture(not builtin) as out, \
+            contextlib.nullcontext() if builtin else global_seed(unit.seeds[0]):
+        start = time.perf_counter()
+        try:
+            values = np.asarray(unit.estimator.estimate_many(x_p, x_q, seeds=list(unit.seeds)),
+                                dtype=float)
+        except Exception:  # one bad member fails the batch: rerun one by one to attribute it
+            return None
+        finally:
+            del x_p, x_q
+        per_run = (time.perf_counter() - start) / len(unit.seeds)
     if values.shape != (len(unit.seeds),):  # not one estimate per member: attribute one by one
         return None
-    per_run = (time.perf_counter() - start) / len(unit.seeds)
-    return [Record(unit.n, s, float(v), per_run, None if math.isfinite(v) else "non-finite",
-                   batched=True)
+    return [_record(unit, s, float(v), per_run, None if math.isfinite(v) else "non-finite",
+                    BATCH, out, batched=True)
             for s, v in zip(unit.seeds, values, strict=True)]
 
 
 def _run_one(unit: Unit, seed: int) -> Record:
     x_p, x_q = _sample(unit, seed)
-    est = with_seed(unit.estimator, seed)
-    start = time.perf_counter()
-    try:
-        value = float(est.estimate(x_p, x_q))
-    except Exception as exc:  # recorded, counted as a failure and shown in reports
-        return Record(unit.n, seed, None, time.perf_counter() - start,
-                      f"{type(exc).__name__}: {exc}")
-    seconds = time.perf_counter() - start
-    return Record(unit.n, seed, value, seconds, None if math.isfinite(value) else "non-finite")
+    how: str | None = None
+    value: float | None = None
+    error: str | None = None
+    with capture(not is_builtin(unit.estimator)) as out:
+        start = time.perf_counter()
+        try:
+            with seeding(unit.estimator, seed) as (est, how):
+                start = time.perf_counter()  # the run, not the seeding
+                value = float(est.estimate(x_p, x_q))
+        except Exception as exc:  # recorded, counted as a failure and shown in reports
+            error = f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - start
+    if value is not None and not math.isfinite(value):
+        error = "non-finite"
+    return _record(unit, seed, value, seconds, error, how, out)
+
+
+def _record(unit: Unit, seed: int, value: float | None, seconds: float, error: str | None,
+            how: str | None, out: Capture, *, batched: bool = False) -> Record:
+    return Record(unit.n, seed, value, seconds, error, batched=batched, seeding=how,
+                  stdout=out.stdout, stderr=out.stderr, warnings=out.warnings)

@@ -21,5 +21,9 @@ def user_modules(tmp_path, monkeypatch):
         importlib.invalidate_caches()
 
     yield write
+    # Only the user's modules: a library module first imported during the test (such as
+    # concurrent.futures.process) must stay, or a later import makes a second copy of it.
     for name in set(sys.modules) - before:
-        del sys.modules[name]
+        path = getattr(sys.modules[name], "__file__", None) or ""
+        if path.startswith(str(folder)):
+            del sys.modules[name]

@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from divergence_verify.estimators.hooks import BATCH, WITH_SEED
-from divergence_verify.reference import get_divergence
+from divergence_verify.reference import MI, get_divergence
 from divergence_verify.verify.cache import Cache
 from divergence_verify.verify.design import (
     DEFAULT_SCENARIOS,
@@ -302,7 +302,7 @@ def certify(
     Certificate
     """
     rules = rules or Rules()
-    if divergence != W1:
+    if divergence not in (W1, MI):
         get_divergence(divergence)  # unknown names raise here, naming the known ones
     if scenarios is None:
         if divergence not in DEFAULT_SCENARIOS:

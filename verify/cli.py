@@ -1,9 +1,9 @@
 """The command line: ``python -m divergence_verify`` (console script ``divergence-verify``).
 
-Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``report``, ``cache``. Exit codes: 0
-success (or certified), 1 not certified, 2 bad usage or input (or any other error), 130
-interrupted, 141 stdout closed early. Errors are one line on stderr; ``--debug`` shows the
-traceback.
+Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``compare``, ``report``, ``cache``.
+Exit codes: 0 success (or certified), 1 not certified, 2 bad usage or input (or any other
+error), 130 interrupted, 141 stdout closed early. Errors are one line on stderr; ``--debug``
+shows the traceback.
 
 This is the only module that uses argparse; the options the running commands share are data in
 :mod:`~divergence_verify.verify.options`. Building the parser imports nothing heavy (no numpy,
@@ -56,19 +56,15 @@ def _check_divergence(name: str) -> str:
     return name
 
 
-def _scenarios(names: Sequence[str] | None, divergence: str) -> list[str]:
-    from divergence_verify.verify.scenarios import get_scenario
+def _scenarios(specs: Sequence[str] | None, divergence: str) -> list[Any]:
+    """The scenarios of ``--scenario`` (names or ``module:attr``), or the divergence's defaults."""
+    from divergence_verify.verify.resolve import resolve_scenario
 
-    if not names:
-        return list(DEFAULT_SCENARIOS.get(divergence, ()))
-    for name in names:
-        try:
-            scen = get_scenario(name)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    scens = [resolve_scenario(s) for s in (specs or DEFAULT_SCENARIOS.get(divergence, ()))]
+    for scen in scens:
         if not scen.supports(divergence):
-            raise UsageError(f"scenario {name!r} has no finite exact {divergence!r}")
-    return list(names)
+            raise UsageError(f"scenario {scen.name!r} has no finite exact {divergence!r}")
+    return scens
 
 
 def _check_out(folder: Path) -> Path:
@@ -117,11 +113,9 @@ def _design(args: argparse.Namespace) -> tuple[list[int], int]:
     return sizes, DEFAULT_SEEDS if args.seeds is None else args.seeds
 
 
-def _check_fits(sizes: Sequence[int], names: Sequence[str], est: Any) -> None:
+def _check_fits(sizes: Sequence[int], scens: Sequence[Any], est: Any) -> None:
     """Refuse, before running, sizes whose runs need more memory than is available."""
-    from divergence_verify.verify.scenarios import get_scenario
-
-    dim = max((get_scenario(name).dim for name in names), default=1)
+    dim = max((scen.dim for scen in scens), default=1)
     try:
         options.check_sizes_fit(sizes, dim, est)
     except ValueError as exc:
@@ -293,9 +287,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     _check_fits(sizes, names, est)
     _check_device(args)
     cache = _cache(args)
-    jobs = [plan_sweep(est, name, div, sizes, seeds, cached=cache is not None) for name in names]
+    jobs = [plan_sweep(est, scen, div, sizes, seeds, cached=cache is not None) for scen in names]
     results = run_sweeps(jobs, executor=_executor(args), cache=cache, progress=_progress(args))
-    for name, res in zip(names, results, strict=True):
+    for res in results:
+        name = res.scenario
         rate = res.rate()
         print(f"{res.estimator} on {name}: truth {res.truth.value:.5f} ({res.truth.method})")
         print(f"  {'n':>6} {'mean':>9} {'bias':>9} {'bias 95% CI':>21} {'sd':>8} {'RMSE':>8} "
@@ -326,17 +321,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Build a convergence report (see :mod:`~divergence_verify.verify.report`)."""
     from divergence_verify.verify.report import PRESETS, report_command
 
-    if args.sizes and not args.from_path and (args.preset or "default") in PRESETS:
+    if (args.sizes and not args.from_path and not args.estimator
+            and (args.preset or "default") in PRESETS):
         # As for certify and sweep: sizes that cannot fit are refused before anything runs (the
         # exact W1 LP checks its own size when it starts; its runs then fail one by one).
         preset = PRESETS[args.preset or "default"]
+        from divergence_verify.verify.scenarios import get_scenario
+
         names = {s for entry in (*preset.entries, *preset.ladder) for s in entry.scenarios}
-        _check_fits(args.sizes, sorted(names), None)
+        _check_fits(args.sizes, [get_scenario(n) for n in sorted(names)], None)
     return report_command(
         preset=args.preset, from_path=args.from_path, name=args.name, out_root=args.out_root,
         device=args.device, sizes=args.sizes, seeds=args.seeds,
         cache=options.cache_folder(args.cache, args.no_cache), quiet=args.quiet,
-        executor=None if args.from_path else _executor(args))
+        executor=None if args.from_path else _executor(args),
+        estimators=args.estimator, divergence=args.divergence, scenarios=args.scenario,
+        baselines=args.baseline, settings=parse_settings(args.set))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare two estimators on the same samples; print the paired table; exit 0."""
+    from divergence_verify.verify.compare import compare_command
+
+    div = _check_divergence(args.divergence)
+    out = _check_out(Path(args.out or options.default_out("compare", f"{args.a}-vs-{args.b}",
+                                                          div)))
+    _check_device(args)
+    return compare_command(
+        args.a, args.b, divergence=div, scenarios=args.scenario,
+        sizes=args.sizes, seeds=args.seeds, device=args.device,
+        settings_a=parse_settings(args.set_a), settings_b=parse_settings(args.set_b),
+        cache=options.cache_folder(args.cache, args.no_cache), quiet=args.quiet,
+        executor=_executor(args), out=str(out))
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
@@ -389,8 +405,9 @@ def _add_estimator_options(p: argparse.ArgumentParser, command: str, writes: str
     p.add_argument("--estimator", required=True,
                    help="a registered kind (see 'list') or module:attr of your own")
     p.add_argument("--divergence", required=True, help="kl, js, tv, ..., or w1")
-    p.add_argument("--scenario", action="append",
-                   help="scenario name (repeatable); default: the divergence's defaults")
+    p.add_argument("--scenario", action="extend", nargs="+", metavar="NAME|module:attr",
+                   help="scenario names, or module:attr of a Scenario of yours (one or more, "
+                        "repeatable); default: the divergence's defaults")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="estimator setting (JSON value), e.g. --set steps=500")
     _add_run_options(p, " ".join(map(str, DEFAULT_SIZES)), str(DEFAULT_SEEDS))
@@ -412,6 +429,25 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
                    help=f"parent folder of reports (default {options.DEFAULT_REPORT_ROOT})")
     p.add_argument("--from", dest="from_path", default=None, metavar="RESULTS_JSON",
                    help="redraw a report from its results.json without running anything")
+    from divergence_verify.verify.report.presets import DEFAULT_BASELINES  # data only: light
+
+    p.add_argument("--estimator", action="extend", nargs="+", default=None,
+                   metavar="NAME|module:attr",
+                   help="report on your own estimators (module:attr, or a registered kind) "
+                        "beside built-in baselines, on the same samples; needs --divergence; "
+                        "not with --preset or --from")
+    p.add_argument("--divergence", default=None,
+                   help="with --estimator: the quantity they estimate (kl, js, tv, ..., w1)")
+    p.add_argument("--scenario", action="extend", nargs="+", default=None,
+                   help="with --estimator: scenario names (default: the divergence's defaults)")
+    defaults = "; ".join(f"{div}: {' and '.join(kinds)}"
+                         for div, kinds in DEFAULT_BASELINES.items())
+    p.add_argument("--baseline", action="extend", nargs="+", default=None, metavar="KIND",
+                   help="with --estimator: built-in kinds run beside yours on the same samples "
+                        f"(default, per divergence: {defaults})")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="with --estimator: a setting of your estimators (JSON value), e.g. "
+                        "--set steps=500; the baselines keep their settings")
     _add_run_options(p, "the preset's", "the preset's")
 
 
@@ -448,6 +484,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run an estimator over sizes and seeds")
     _add_estimator_options(p, "sweep", "sweep.json")
     p.set_defaults(func=cmd_sweep)
+    _add_debug_option(p)
+    p = sub.add_parser("compare", help="two estimators on the same samples: paired differences "
+                                       "of their errors with paired confidence intervals")
+    p.add_argument("a", metavar="A", help="a registered kind (see 'list') or module:attr")
+    p.add_argument("b", metavar="B", help="the estimator to compare A with (kind or module:attr)")
+    p.add_argument("--divergence", required=True, help="kl, js, tv, ..., w1 or mi")
+    p.add_argument("--scenario", action="extend", nargs="+", default=None,
+                   help="scenario names (default: the divergence's defaults)")
+    p.add_argument("--set-a", action="append", default=[], metavar="KEY=VALUE",
+                   help="setting of A (JSON value), e.g. --set-a steps=500")
+    p.add_argument("--set-b", action="append", default=[], metavar="KEY=VALUE",
+                   help="setting of B (JSON value)")
+    _add_run_options(p, " ".join(map(str, DEFAULT_SIZES)), str(DEFAULT_SEEDS))
+    example = options.default_out("compare", "A-vs-B", "DIVERGENCE")
+    p.add_argument("--out", default=None, metavar="FOLDER",
+                   help=f"folder for comparison.json (default {example})")
+    p.set_defaults(func=cmd_compare)
     _add_debug_option(p)
     p = sub.add_parser("cache", help="what the cache of runs holds; prune or clear it")
     p.add_argument("action", choices=("info", "prune", "clear"),

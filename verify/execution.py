@@ -78,6 +78,8 @@ class SweepJob:
         Where the estimator computes (``"cpu"`` or ``"cuda"``).
     versions : dict
         Library versions, stored in the result.
+    split : int, optional
+        For the mutual information: the estimator gets the joint sample split into (x, y).
     """
 
     estimator: Any
@@ -92,6 +94,7 @@ class SweepJob:
     sample_device: str | None
     device: str
     versions: dict[str, str] = field(default_factory=dict)
+    split: int | None = None
 
     def key(self, n: int, seed: int) -> str:
         """The cache key of the run at size ``n`` with ``seed``."""
@@ -265,7 +268,7 @@ class _Run:
         job = self.jobs[task.job]
         gpu = job.device == "cuda"
         return Unit(job.estimator, job.scenario, task.n, task.seeds, job.sample_device,
-                    threads=None if gpu else self.threads, gpu=gpu)
+                    threads=None if gpu else self.threads, gpu=gpu, split=job.split)
 
     def _launch(self, task: _Task, workers: Workers,
                 inflight: dict[cf.Future[Any], _Task]) -> None:

@@ -23,6 +23,7 @@ from divergence_verify.estimators import (
     sample_device_of,
     unwrap_estimator,
 )
+from divergence_verify.reference import MI
 from divergence_verify.verify.cache import Cache, library_versions
 from divergence_verify.verify.execution import Progress, SweepJob, run_sweeps
 from divergence_verify.verify.fingerprint import code_identity
@@ -75,6 +76,9 @@ def plan_sweep(
     """
     scen = get_scenario(scenario) if isinstance(scenario, str) else scenario
     est = as_estimator(estimator, divergence=divergence)  # raises on a divergence mismatch
+    if divergence == MI and scen.split is None:
+        raise ValueError(f"scenario {scen.name!r} is not a mutual-information scenario: an "
+                         "estimator of mi needs a joint law split into X and Y")
     truth = scen.truth(divergence)
     if not math.isfinite(truth.value):
         raise ValueError(f"{divergence} is infinite on scenario {scen.name!r}: nothing to estimate")
@@ -103,7 +107,8 @@ def plan_sweep(
             fields["sample_device"] = sample_device
     return SweepJob(est, scen, divergence, truth, tuple(_size_list(sizes)),
                     tuple(_seed_list(seeds)), config, fields, batched and batches(est),
-                    sample_device, device_of(est), versions)
+                    sample_device, device_of(est), versions,
+                    split=scen.split if divergence == MI else None)
 
 
 def sweep(

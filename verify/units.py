@@ -102,6 +102,9 @@ class Unit:
     gpu : bool
         Whether the unit computes on a GPU (an executor with resources places it on a GPU
         worker).
+    split : int, optional
+        For an estimator of mutual information: it gets ``(x, y)``, the joint sample split
+        after ``split`` coordinates (:meth:`Scenario.sample_joint`), instead of (P, Q) samples.
     """
 
     estimator: Any
@@ -111,6 +114,7 @@ class Unit:
     sample_device: str | None = None
     threads: int | None = DEFAULT_THREADS
     gpu: bool = False
+    split: int | None = None
 
     @property
     def label(self) -> str:
@@ -163,6 +167,8 @@ def _threads(unit: Unit) -> Iterator[None]:
 
 
 def _sample(unit: Unit, seed: int) -> tuple[Any, Any]:
+    if unit.split is not None:
+        return unit.scenario.sample_joint(unit.n, seed, device=unit.sample_device)
     if unit.sample_device is None:
         return unit.scenario.sample(unit.n, seed)
     return unit.scenario.sample(unit.n, seed, device=unit.sample_device)

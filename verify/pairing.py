@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any
 
+from divergence_verify.verify.design import DEFAULT_SCENARIOS
 from divergence_verify.verify.results import SweepResult
 
 
@@ -221,3 +222,35 @@ def pair_sweeps(
 
 def _mean(values: Sequence[float]) -> float:
     return math.fsum(values) / len(values) if values else math.nan
+
+
+def check_divergence(name: str) -> str:
+    """Return ``name`` if it is a divergence the suite knows, else raise ValueError naming them."""
+    from divergence_verify.reference import quantity_names
+
+    if name not in quantity_names():
+        raise ValueError(f"unknown divergence {name!r}; expected one of: "
+                         f"{', '.join(quantity_names())}")
+    return name
+
+
+def scenarios_for(divergence: str, names: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Return ``names``, or the divergence's default scenarios, once each is checked.
+
+    Raises
+    ------
+    ValueError
+        For an unknown scenario, one without a finite exact value of ``divergence``, or no
+        scenarios at all (none named and no defaults for the divergence).
+    """
+    from divergence_verify.verify.scenarios import get_scenario
+
+    chosen = tuple(names) if names else DEFAULT_SCENARIOS.get(divergence, ())
+    if not chosen:
+        raise ValueError(f"no default scenarios for {divergence!r}; name them (--scenario)")
+    for name in chosen:
+        if not get_scenario(name).supports(divergence):
+            raise ValueError(f"scenario {name!r} has no finite exact {divergence!r}")
+    if len(set(chosen)) < len(chosen):
+        raise ValueError(f"a scenario is named twice: {', '.join(chosen)}")
+    return chosen

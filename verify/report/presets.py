@@ -228,8 +228,8 @@ def custom_preset(
         ``module:attr`` given as a baseline, or a name given twice.
     """
     from divergence_verify import estimators as registry
-    from divergence_verify.verify.compare import check_divergence, scenarios_for
     from divergence_verify.verify.options import safe_name
+    from divergence_verify.verify.pairing import check_divergence, scenarios_for
     from divergence_verify.verify.scenarios import get_scenario
 
     if not estimators:

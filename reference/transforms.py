@@ -16,6 +16,7 @@ dimensions has no density in the ambient space (``bijective = False``). The coup
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -24,6 +25,7 @@ import numpy as np
 __all__ = [
     "Asinh",
     "Blockwise",
+    "CoordinateAffine",
     "Embedding",
     "HalfCube",
     "NormalCDF",
@@ -199,6 +201,67 @@ class Rotation(Transform):
 
     def describe(self) -> dict[str, Any]:  # noqa: D102
         return {"type": "Rotation", "dim": self.dim_in, "seed": self.seed}
+
+
+class CoordinateAffine(Transform):
+    r"""``y = a ⊙ x[perm] + b``: coordinates permuted, then scaled (with signs) and shifted.
+
+    Drawn from ``seed``: a random permutation (within each block of ``blocks``, so a split into
+    X and Y is kept), random signs, scales log-uniform in ``[1/scale_range, scale_range]`` (one
+    common scale when ``common_scale``) and shifts of a few scales. An affine bijection, so every
+    f-divergence and the mutual information are unchanged; with one common scale ``c`` it is a
+    similarity and W1 becomes ``c·W1``. :math:`\log|J| = \sum_i \log|a_i|`.
+    """
+
+    def __init__(self, dim: int, seed: int, scale_range: float = 100.0,
+                 common_scale: bool = False, blocks: tuple[int, ...] | None = None) -> None:
+        if dim < 1 or scale_range < 1:
+            raise ValueError(f"need dim >= 1 and scale_range >= 1, got {dim}, {scale_range}")
+        blocks = (dim,) if blocks is None else tuple(blocks)
+        if sum(blocks) != dim or min(blocks) < 1:
+            raise ValueError(f"blocks {blocks} do not cover {dim} dimensions")
+        self.dim_in = self.dim_out = dim
+        self.seed, self.scale_range, self.common_scale, self.blocks = (
+            seed, float(scale_range), bool(common_scale), blocks)
+        rng = np.random.default_rng(np.random.SeedSequence([seed, dim, 0xAFF1]))
+        cuts = np.cumsum((0, *blocks))
+        self.perm = np.concatenate([a + rng.permutation(b - a)
+                                    for a, b in itertools.pairwise(cuts)])
+        log_r = math.log(self.scale_range)
+        logs = rng.uniform(-log_r, log_r, 1 if common_scale else dim) * np.ones(dim)
+        self.scale = np.exp(logs) * rng.choice([-1.0, 1.0], dim)
+        self.offset = np.abs(self.scale) * rng.normal(0.0, 3.0, dim)
+        self.isometry = bool(np.all(np.abs(self.scale) == 1.0))
+
+    @property
+    def similarity_ratio(self) -> float | None:
+        """The factor ``c`` by which all distances are multiplied, when there is one."""
+        ratios = np.abs(self.scale)
+        return float(ratios[0]) if np.all(ratios == ratios[0]) else None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:  # noqa: D102
+        return x[:, self.perm] * self.scale + self.offset
+
+    def inverse(self, y: np.ndarray) -> np.ndarray:  # noqa: D102
+        out = np.empty_like(y, dtype=float)
+        out[:, self.perm] = (y - self.offset) / self.scale
+        return out
+
+    def log_abs_det_jacobian(self, x: np.ndarray) -> np.ndarray:  # noqa: D102
+        return np.full(x.shape[0], float(np.sum(np.log(np.abs(self.scale)))))
+
+    def push_shift(self, shift: np.ndarray) -> np.ndarray:  # noqa: D102
+        if not self.isometry:
+            return super().push_shift(shift)
+        return shift[self.perm] * self.scale
+
+    def image_split(self, split: int) -> int | None:  # noqa: D102
+        return split if split in np.cumsum((0, *self.blocks)).tolist() else None
+
+    def describe(self) -> dict[str, Any]:  # noqa: D102
+        return {"type": "CoordinateAffine", "dim": self.dim_in, "seed": self.seed,
+                "scale_range": self.scale_range, "common_scale": self.common_scale,
+                "blocks": list(self.blocks)}
 
 
 class Spiral(Transform):

@@ -8,7 +8,9 @@ The public entry points, re-exported here so that ``verify.sweep(...)`` and
 * :func:`certify` judges it against the declared :class:`Rules` and returns a
   :class:`Certificate`;
 * :data:`SCENARIOS` / :func:`get_scenario` / :func:`register_scenario` hold the scenarios;
-* :func:`size_stats` and :func:`fit_rate` are the statistics behind the verdicts.
+* :func:`size_stats` and :func:`fit_rate` are the statistics behind the verdicts;
+* :func:`operating_characteristic` measures how often the rules certify synthetic estimators
+  (:mod:`~.verify.operating`).
 
 The names load on first use (PEP 562): importing this package, its command line or its pytest
 plugin loads none of torch, POT, scipy or matplotlib. The command line is
@@ -30,6 +32,8 @@ _EXPORTS = {
     "ScenarioVerdict": "certificates",
     "certify": "certificates",
     "judge": "certificates",
+    "OperatingCharacteristic": "operating",
+    "operating_characteristic": "operating",
     "SCENARIOS": "scenarios",
     "Scenario": "scenarios",
     "get_scenario": "scenarios",
@@ -46,6 +50,7 @@ _EXPORTS = {
 __all__ = [
     "SCENARIOS",
     "Certificate",
+    "OperatingCharacteristic",
     "Record",
     "RuleResult",
     "Rules",
@@ -58,6 +63,7 @@ __all__ = [
     "fit_rate",
     "get_scenario",
     "judge",
+    "operating_characteristic",
     "register_scenario",
     "size_stats",
     "sweep",
@@ -71,6 +77,10 @@ if TYPE_CHECKING:
         ScenarioVerdict,
         certify,
         judge,
+    )
+    from divergence_verify.verify.operating import (
+        OperatingCharacteristic,
+        operating_characteristic,
     )
     from divergence_verify.verify.scenarios import (
         SCENARIOS,

@@ -1,43 +1,34 @@
-"""Certificates: pass or fail an estimator on scenarios against declared, documented rules.
+"""Certificates: an estimator on scenarios, judged by stated tests with three verdicts.
 
-For each scenario the estimator is swept over the sample sizes and seeds, and four rules are
-checked on the numbers (every rule and threshold is a field of :class:`Rules`):
+For each scenario the estimator is swept over the sample sizes and seeds and the rules of
+:mod:`~divergence_verify.verify.rules` are applied (``runs``, ``accuracy`` as an equivalence
+test, ``spread``, ``convergence``), then the ``rate`` rule over all the scenarios. The verdict
+is CERTIFIED (every rule passed), NOT CERTIFIED (a rule failed) or INCONCLUSIVE (no rule
+failed, but the design cannot decide one: the rule says what to add); the command line exits
+0, 1 and 3 for them.
 
-``runs``
-    Every run returned a finite number (an exception or a NaN is a failure, never skipped).
-``accuracy``
-    At the largest n, the mean error (the bias) is within ``tol = atol + rtol·|truth|``. Its
-    Student-t confidence interval is reported beside the verdict so a reader sees how well the
-    bias is pinned down; the ``spread`` rule bounds the noise that widens it.
-``spread``
-    At the largest n, the RMSE is at most ``spread_factor·tol``: one run, not only the average
-    of many, is close to the truth. This rejects an estimator whose noise stays large.
-``convergence``
-    The fitted log-log slope of RMSE against n is at most ``max_slope`` (-0.1 by default, where
-    a root-n consistent estimator has -0.5), i.e. the error shrinks with n; waived when the RMSE
-    at the largest n is already below ``floor_fraction·tol`` (an estimator at its precision floor
-    cannot shrink further). This rejects constant and non-shrinking estimators even when they are
-    close to the truth at the sizes tried. :func:`certify` refuses designs (sizes, seeds) whose
-    slope would be too noisy to judge (see :func:`predicted_slope_se` and ``max_slope_se``).
+**Fresh randomness.** By default every certificate draws a random *seed base* (the seeds are
+``base, base + 1, ...``) and a fresh instance of every scenario
+(:func:`~divergence_verify.verify.scenarios.instances.fresh_instance`), both stored in the
+certificate: an estimator cannot memorise the answers of known seeds or recognise a scenario
+from its moments. ``seed_base=`` (``--seed-base``) or the certificate file
+(``certify --reproduce``) replays a run exactly; ``$DIVERGENCE_VERIFY_SEED_BASE`` fixes the base
+for a whole session (the test suite sets it).
 
-The rules separate good from bad estimators: a consistent estimator passes, while a 10% bias
-(accuracy), noise that does not shrink (spread, convergence) and a constant (accuracy,
-convergence) fail; the tests in ``tests/verify/test_certify.py`` check exactly this.
-
-**Resolution.** A relative bias ``b`` is rejected on a scenario only where ``b·|truth| > tol``,
-that is where ``b`` exceeds :meth:`Rules.resolution` ``= tol/|truth|``; with the defaults a 10%
-bias is caught where the truth exceeds ``atol/(0.1 - rtol) = 0.4`` (KL on ``gauss1d-scale``,
-0.93 nats, among the default KL scenarios) and is within tolerance on small truths such as JS
-on ``mixture1d`` (0.04 nats). Each verdict states its resolution and the certificate lists
-the scenarios that cannot see a 10% bias. Likewise one scenario cannot tell a constant equal
-to its truth from a perfect estimator (the ``convergence`` rule is waived at the precision
-floor); a constant fails every other scenario with a different truth, which is why certificates
-use several (every divergence's defaults but ``chi2``'s, which are one scenario).
+**What it can see** (:mod:`~divergence_verify.verify.operating` measures it): a bias larger
+than the tolerance ``atol + rtol·|truth|`` is certified with probability at most 5% per
+scenario, so a 10% bias is caught wherever the truth exceeds ``atol/(0.1 - rtol) = 0.2``. A
+relative bias within the tolerance, a 5% one included, **is accepted**: the certificate says so
+(:meth:`Certificate.accepts`). One scenario cannot tell a constant equal to its truth from a
+perfect estimator (its precision floor); a constant fails every other scenario with a different
+truth, which is why certificates use several.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,15 +45,31 @@ from divergence_verify.verify.design import (
     predicted_slope_se,
 )
 from divergence_verify.verify.jsonio import dumps, write_json_atomic
+from divergence_verify.verify.rules import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    Judgement,
+    RuleResult,
+    combine,
+    judge_estimates,
+    rate_rule,
+)
 from divergence_verify.verify.scenarios import Scenario, get_scenario
+from divergence_verify.verify.scenarios.instances import fresh_instance
 from divergence_verify.verify.sweeps import Progress, SweepResult, as_cache, plan_sweep, run_sweeps
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "CERTIFIED",
     "DEFAULT_SEEDS",
     "DEFAULT_SIZES",
+    "EXIT_CODES",
+    "NOT_CERTIFIED",
+    "SEED_BASE_ENV",
+    "UNDECIDED",
     "Certificate",
     "RuleResult",
     "Rules",
@@ -71,45 +78,106 @@ __all__ = [
     "design_slope_se",
     "judge",
     "predicted_slope_se",
+    "resolve_seed_base",
 ]
 
+CERTIFIED, NOT_CERTIFIED, UNDECIDED = "CERTIFIED", "NOT CERTIFIED", "INCONCLUSIVE"
+"""The three verdicts of a certificate."""
+EXIT_CODES = {CERTIFIED: 0, NOT_CERTIFIED: 1, UNDECIDED: 3}
+"""The command line's exit status for each verdict (2 is bad usage)."""
+_VERDICTS = {PASS: CERTIFIED, FAIL: NOT_CERTIFIED, INCONCLUSIVE: UNDECIDED}
 
-@dataclass(frozen=True)
-class RuleResult:
-    """One rule's verdict with the numbers behind it."""
+SEED_BASE_ENV = "DIVERGENCE_VERIFY_SEED_BASE"
+"""Environment variable that fixes the seed base of every certificate without ``seed_base=``."""
+SEED_BASE_LIMIT = 2**31
+"""A fresh seed base is drawn uniformly from ``[0, SEED_BASE_LIMIT)``."""
 
-    rule: str
-    passed: bool
-    detail: str
+
+def resolve_seed_base(seed_base: int | None = None) -> int:
+    """Return ``seed_base``, else ``$DIVERGENCE_VERIFY_SEED_BASE``, else a fresh random base.
+
+    The fresh base comes from :mod:`secrets` (the operating system's randomness), never from
+    a generator an estimator could have seeded.
+
+    Raises
+    ------
+    ValueError
+        For a negative base or an environment value that is not a non-negative integer.
+    """
+    if seed_base is None:
+        text = os.environ.get(SEED_BASE_ENV, "").strip()
+        if not text:
+            return secrets.randbelow(SEED_BASE_LIMIT)
+        try:
+            seed_base = int(text)
+        except ValueError:
+            raise ValueError(f"${SEED_BASE_ENV} must be a non-negative integer, got "
+                             f"{text!r}") from None
+    if isinstance(seed_base, bool) or not isinstance(seed_base, int) or seed_base < 0:
+        raise ValueError(f"the seed base must be a non-negative integer, got {seed_base!r}")
+    return seed_base
 
 
 @dataclass
 class ScenarioVerdict:
-    """The verdict on one scenario."""
+    """The outcome on one scenario (``pass``, ``fail`` or ``inconclusive``) and its evidence."""
 
     scenario: str
     truth: float
-    passed: bool
+    outcome: str
     rules: list[RuleResult]
     sweep: SweepResult
+    instance: str = ""
+    """How the scenario was drawn (its description: the fresh instance's seed and map)."""
 
-    def summary(self) -> dict[str, Any]:
-        """Headline numbers at the largest n (for tables)."""
-        last = self.sweep.per_size()[-1]
+    @property
+    def passed(self) -> bool:
+        """Whether every rule passed on this scenario."""
+        return self.outcome == PASS
+
+    def summary(self, confidence: float = 0.95) -> dict[str, Any]:
+        """Headline numbers at the largest n (for tables), the bias interval at ``confidence``."""
+        last = self.sweep.per_size(confidence)[-1]
         rate = self.sweep.rate()
         return {"scenario": self.scenario, "truth": self.truth, "n": last.n, "mean": last.mean,
                 "bias": last.bias, "bias_ci": [last.bias_low, last.bias_high], "rmse": last.rmse,
                 "slope": rate.slope, "slope_se": design_slope_se(self.sweep),
-                "passed": self.passed}
+                "outcome": self.outcome}
 
     def resolution(self, rules: Rules) -> float:
-        """The smallest relative bias the accuracy rule rejects on this scenario."""
+        """The largest relative bias the accuracy rule accepts on this scenario."""
         return rules.resolution(self.truth)
 
 
 @dataclass
 class Certificate:
-    """The result of :func:`certify`: per-scenario verdicts, the rules and the configuration."""
+    """The result of :func:`certify`: verdicts per scenario, the rate rule and the record.
+
+    Attributes
+    ----------
+    estimator, divergence, config
+        The estimator's name, what it was certified for, and its identity (settings and code
+        fingerprint, as in the cache key).
+    rules : Rules
+        The thresholds, tolerance policy included.
+    sizes, seeds
+        The design: sample sizes per side, and the seeds each size ran.
+    verdicts : list of ScenarioVerdict
+    rate : RuleResult
+        The rate rule over every scenario.
+    seed_base : int or None
+        The seeds are ``seed_base + i`` (unless given explicitly) and the fresh instances are
+        drawn from it; None only for explicit seeds without fresh instances.
+    fresh : bool
+        Whether the scenarios were fresh instances drawn from the seed base.
+    versions : dict
+        Library versions of the run.
+    invocation : dict or None
+        The command line's arguments, which ``certify --reproduce`` replays (None from Python).
+    operating : dict or None
+        The rules' operating characteristic for this design, when computed
+        (:mod:`~divergence_verify.verify.operating`).
+    """
 
     estimator: str
     divergence: str
@@ -118,15 +186,48 @@ class Certificate:
     sizes: list[int]
     seeds: list[int]
     verdicts: list[ScenarioVerdict] = field(default_factory=list)
+    rate: RuleResult = field(default_factory=lambda: RuleResult("rate", INCONCLUSIVE,
+                                                                "not judged"))
+    seed_base: int | None = None
+    fresh: bool = False
+    versions: dict[str, str] = field(default_factory=dict)
+    invocation: dict[str, Any] | None = None
+    operating: dict[str, Any] | None = None
+
+    @property
+    def outcome(self) -> str:
+        """:func:`~divergence_verify.verify.rules.combine` of the scenarios and the rate rule."""
+        if not self.verdicts:
+            return INCONCLUSIVE
+        return combine([v.outcome for v in self.verdicts] + [self.rate.outcome])
+
+    @property
+    def verdict(self) -> str:
+        """CERTIFIED, NOT CERTIFIED or INCONCLUSIVE."""
+        return _VERDICTS[self.outcome]
 
     @property
     def passed(self) -> bool:
-        """Certified: every scenario passes every rule."""
-        return bool(self.verdicts) and all(v.passed for v in self.verdicts)
+        """Certified: every scenario passes every rule, and the rate rule passes."""
+        return self.verdict == CERTIFIED
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status: 0 certified, 1 not certified, 3 inconclusive."""
+        return EXIT_CODES[self.verdict]
 
     def blind_to(self, relative_bias: float = 0.1) -> list[str]:
         """Return the scenarios on which a relative bias of this size is within tolerance."""
         return [v.scenario for v in self.verdicts if v.resolution(self.rules) >= relative_bias]
+
+    def accepts(self) -> str:
+        """What the certificate accepts: the tolerance, and the biases inside it, plainly."""
+        r = self.rules
+        per = ", ".join(f"{v.scenario} {100 * v.resolution(r):.3g}%" for v in self.verdicts)
+        text = (f"tolerance = {r.atol:g} + {r.rtol:g}·|truth|: a bias inside it is accepted and "
+                f"certified like no bias at all; the largest relative bias accepted per "
+                f"scenario: {per}")
+        return text
 
     @property
     def seeding(self) -> list[str]:
@@ -153,22 +254,35 @@ class Certificate:
         return runs_frame([v.sweep for v in self.verdicts])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form, with every sweep's records."""
+        """JSON-serialisable form: the verdict, the record to replay it, every run."""
+        r = self.rules
         return {
+            "verdict": self.verdict,
             "certified": self.passed,
+            "exit_code": self.exit_code,
             "estimator": self.estimator,
             "divergence": self.divergence,
             "config": self.config,
-            "rules": asdict(self.rules),
+            "versions": self.versions,
+            "seed_base": self.seed_base,
+            "fresh_instances": self.fresh,
+            "tolerance_policy": {
+                "atol": r.atol, "rtol": r.rtol, "tolerance": "atol + rtol * |truth|",
+                "reason": "see divergence_verify.verify.design.Rules",
+                "accepts": self.accepts()},
+            "rules": asdict(r),
             "sizes": self.sizes,
             "seeds": self.seeds,
+            "rate": asdict(self.rate),
             "blind_to_10_percent_bias": self.blind_to(0.1),
             "seeding": self.seeding,
             "printed_runs": self.printed_runs,
+            "invocation": self.invocation,
+            "operating_characteristic": self.operating,
             "scenarios": [
-                {**v.summary(), "tolerance": self.rules.tolerance(v.truth),
-                 "resolution": v.resolution(self.rules), "rules": [asdict(r) for r in v.rules],
-                 "sweep": v.sweep.to_dict()}
+                {**v.summary(r.confidence), "instance": v.instance,
+                 "tolerance": r.tolerance(v.truth), "resolution": v.resolution(r),
+                 "rules": [asdict(x) for x in v.rules], "sweep": v.sweep.to_dict()}
                 for v in self.verdicts
             ],
         }
@@ -185,23 +299,30 @@ class Certificate:
         write_json_atomic(path, self.to_dict(), indent=2)
 
     def table(self) -> str:
-        """A readable plain-text table of the verdicts."""
+        """A readable plain-text table of the verdicts, the rate rule and the record."""
+        level = f"{100 * self.rules.confidence:g}%"
         head = (f"{'scenario':<22} {'truth':>9} {'n':>6} {'mean':>9} {'bias':>9} "
-                f"{'bias 95% CI':>21} {'RMSE':>8} {'slope':>6}  verdict")
+                f"{'bias ' + level + ' CI':>21} {'RMSE':>8} {'slope':>6}  verdict")
         lines = [f"certificate: {self.estimator} for {self.divergence}", head, "-" * len(head)]
         for v in self.verdicts:
-            s = v.summary()
+            s = v.summary(self.rules.confidence)
             ci = f"[{s['bias_ci'][0]:+.4f}, {s['bias_ci'][1]:+.4f}]"
-            failed = [r.rule for r in v.rules if not r.passed]
-            verdict = "PASS" if v.passed else "FAIL (" + ", ".join(failed) + ")"
             lines.append(f"{v.scenario:<22} {s['truth']:>9.4f} {s['n']:>6} {s['mean']:>9.4f} "
                          f"{s['bias']:>+9.4f} {ci:>21} {s['rmse']:>8.4f} {s['slope']:>6.2f}  "
-                         f"{verdict}")
-            lines.extend(f"    {r.rule}: {r.detail}" for r in v.rules if not r.passed)
+                         f"{_verdict_text(v.outcome, v.rules)}")
+            lines.extend(f"    {r.rule} ({r.outcome}): {r.detail}" for r in v.rules
+                         if not r.passed)
+        lines.append(f"rate ({self.rate.outcome}): {self.rate.detail}")
+        lines.append(f"tolerance: {self.accepts()}")
         blind = self.blind_to(0.1)
         if blind:
             lines.append(f"note: a 10% bias is within tolerance on {', '.join(blind)} (small "
                          "truth; see Rules.resolution)")
+        if self.seed_base is not None:
+            fresh = ("fresh instances of the scenarios drawn from it" if self.fresh else
+                     "the scenarios as named (no fresh instances)")
+            lines.append(f"seed base {self.seed_base} (seeds {_span(self.seeds)}), "
+                         f"{fresh}; --seed-base {self.seed_base} or --reproduce replays it")
         if set(self.seeding) - {WITH_SEED, BATCH}:  # a third-party estimator's own way
             lines.append(f"seeding: {', '.join(self.seeding)} (how each run's seed reached the "
                          "estimator; see divergence_verify.estimators.hooks)")
@@ -210,41 +331,34 @@ class Certificate:
             lines.append(f"note: {self.printed_runs} of {runs} runs printed output or warned; the "
                          "text is kept with each run's record in the certificate JSON (stdout, "
                          "stderr, warnings)")
-        lines.append("CERTIFIED" if self.passed else "NOT CERTIFIED")
+        lines.append(self.verdict)
         return "\n".join(lines)
 
 
-def judge(result: SweepResult, rules: Rules) -> list[RuleResult]:
-    """Apply the rules to one sweep."""
-    rows = result.per_size(rules.confidence)
-    last = rows[-1]
-    truth = result.truth.value
-    tol = rules.tolerance(truth)
-    failures = sum(r.failures for r in rows)
-    out = [RuleResult("runs", failures == 0,
-                      f"{failures} of {len(result.records)} runs failed" + _first_error(result))]
-    level = f"{100 * rules.confidence:g}%"
-    out.append(RuleResult(
-        "accuracy", abs(last.bias) <= tol,
-        f"bias {last.bias:+.4g} ({level} CI [{last.bias_low:+.4g}, {last.bias_high:+.4g}]) at "
-        f"n={last.n}, tolerance ±{tol:.4g} (rejects a relative bias above "
-        f"{100 * rules.resolution(truth):.3g}% here)"))
-    out.append(RuleResult(
-        "spread", last.rmse <= rules.spread_factor * tol,
-        f"RMSE {last.rmse:.4g} at n={last.n}, allowed {rules.spread_factor * tol:.4g}"))
-    rate = result.rate()
-    floor = rules.floor_fraction * tol
-    if last.rmse <= floor:
-        out.append(RuleResult("convergence", True,
-                              f"RMSE {last.rmse:.3g} below the precision floor {floor:.3g}"))
-    else:
-        ok = math.isfinite(rate.slope) and rate.slope <= rules.max_slope
-        out.append(RuleResult(
-            "convergence", ok,
-            f"log-log slope of RMSE vs n {rate.slope:+.3f} (± {design_slope_se(result):.3f}, "
-            "the design's SE), "
-            f"required <= {rules.max_slope}"))
-    return out
+def _span(seeds: Sequence[int]) -> str:
+    if list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _verdict_text(outcome: str, rules: Sequence[RuleResult]) -> str:
+    if outcome == PASS:
+        return "PASS"
+    which = ", ".join(r.rule for r in rules if r.outcome == outcome)
+    return f"{'FAIL' if outcome == FAIL else 'INCONCLUSIVE'} ({which})"
+
+
+def judge(result: SweepResult, rules: Rules) -> Judgement:
+    """Apply the per-scenario rules (:func:`~divergence_verify.verify.rules.judge_estimates`).
+
+    A run that raised counts as a run without a finite number.
+    """
+    sizes = result.sizes
+    estimates = [[r.estimate if r.error is None else math.nan for r in result.records
+                  if r.n == n] for n in sizes]
+    errors = [r.error for r in result.records if r.error]
+    return judge_estimates(sizes, estimates, result.truth.value, rules,
+                           first_error=errors[0] if errors else "")
 
 
 def design_slope_se(result: SweepResult) -> float:
@@ -261,11 +375,6 @@ def design_slope_se(result: SweepResult) -> float:
     return predicted_slope_se(sizes, seeds)
 
 
-def _first_error(result: SweepResult) -> str:
-    errors = [r.error for r in result.records if r.error]
-    return f"; first error: {errors[0]}" if errors else ""
-
-
 def certify(
     estimator: Any,
     divergence: str,
@@ -274,6 +383,8 @@ def certify(
     seeds: int | Sequence[int] = DEFAULT_SEEDS,
     rules: Rules | None = None,
     *,
+    seed_base: int | None = None,
+    fresh: bool = True,
     cache: Cache | str | None = None,
     progress: Progress | None = None,
     executor: Any = None,
@@ -284,15 +395,23 @@ def certify(
     ----------
     estimator : estimator, object with ``estimate``, or callable ``(x_p, x_q) -> float``
     divergence : str
-        A table name or ``"w1"``.
+        A table name, ``"w1"`` or ``"mi"``.
     scenarios : sequence of names or Scenario, optional
         Default: :data:`~divergence_verify.verify.design.DEFAULT_SCENARIOS` for the divergence.
     sizes : sequence of int
         Sample sizes per side (at least two, for the convergence rule).
     seeds : int or sequence of int
-        Seeds per size (at least two, for the confidence interval).
+        Seeds per size (at least two, for the confidence interval): a count ``k`` runs the
+        seeds ``seed_base, ..., seed_base + k - 1``; explicit seeds are used as given (then no
+        seed base is drawn and, unless ``fresh`` says otherwise, the instances still are).
     rules : Rules, optional
-        Thresholds; defaults documented on :class:`Rules`.
+        Thresholds and tolerance; defaults documented on :class:`Rules`.
+    seed_base : int, optional
+        Default: ``$DIVERGENCE_VERIFY_SEED_BASE``, else drawn at random (and stored).
+    fresh : bool
+        Certify on a fresh instance of every scenario, drawn from the seed base
+        (:func:`~divergence_verify.verify.scenarios.instances.fresh_instance`); False runs the
+        scenarios as named (what the reports do, with seed base 0).
     cache, progress, executor
         As for :func:`verify.sweep`; the sweeps of all the scenarios run together (one pool of
         workers, one progress bar over every run).
@@ -309,6 +428,8 @@ def certify(
             raise ValueError(f"no default scenarios for {divergence!r}; name them (scenarios=...)")
         scenarios = DEFAULT_SCENARIOS[divergence]
     scens = [get_scenario(s) if isinstance(s, str) else s for s in scenarios]
+    if not scens:
+        raise ValueError("no scenarios to certify on")
     if len(set(sizes)) < 2:
         raise ValueError("certify needs at least two sample sizes to judge convergence")
     seed_count = seeds if isinstance(seeds, int) else len(list(seeds))
@@ -321,18 +442,20 @@ def certify(
             f"fitted slope's standard error would be about {slope_se:.2f} (at most "
             f"{rules.max_slope_se} needed); use more seeds or sizes spanning a wider range"
         )
-    jobs = [plan_sweep(estimator, scen, divergence, sizes, seeds, cached=cache is not None)
+    base = resolve_seed_base(seed_base) if isinstance(seeds, int) or fresh else None
+    seed_list = (list(range(base, base + seeds)) if isinstance(seeds, int) and base is not None
+                 else list(seeds))  # type: ignore[arg-type]
+    if fresh:
+        assert base is not None
+        scens = [fresh_instance(s, divergence, base) for s in scens]
+    jobs = [plan_sweep(estimator, scen, divergence, sizes, seed_list, cached=cache is not None)
             for scen in scens]
-    if not jobs:
-        raise ValueError("no scenarios to certify on")
     results = run_sweeps(jobs, executor=executor, cache=as_cache(cache), progress=progress)
     first = results[0]
-    cert = Certificate(first.estimator, divergence, first.config, rules, first.sizes,
-                       sorted({r.seed for r in first.records}))
-    verdicts: list[ScenarioVerdict] = []
-    for scen, result in zip(scens, results, strict=True):
-        rule_results = judge(result, rules)
-        verdicts.append(ScenarioVerdict(scen.name, result.truth.value,
-                                        all(r.passed for r in rule_results), rule_results, result))
-    cert.verdicts = verdicts
-    return cert
+    judgements = [judge(result, rules) for result in results]
+    verdicts = [ScenarioVerdict(scen.name, result.truth.value, j.outcome, j.rules, result,
+                                scen.description)
+                for scen, result, j in zip(scens, results, judgements, strict=True)]
+    return Certificate(first.estimator, divergence, first.config, rules, first.sizes,
+                       sorted({r.seed for r in first.records}), verdicts,
+                       rate_rule(judgements, rules), base, fresh, dict(first.versions))

@@ -51,6 +51,8 @@ __all__ = [
 
 DESIGN_KEY = pytest.StashKey[tuple[list[int], int]]()
 """Where the plugin keeps the session's ``(sizes, seeds)`` (its ``--verify-*`` options)."""
+SEED_BASE_KEY = pytest.StashKey["int | None"]()
+"""Where the plugin keeps ``--verify-seed-base`` (None: every certificate draws a fresh one)."""
 
 XfailKey = str | tuple[str, str]
 """A key of ``xfail``: a scenario name (every divergence on it) or ``(divergence, scenario)``."""
@@ -66,9 +68,10 @@ def assert_certified(
 ) -> Certificate:
     """Certify ``estimator`` (see :func:`verify.certify` for the keywords).
 
-    Returns the certificate when certified; otherwise fails the current test with its table.
-    With ``request``, the session's ``--verify-*`` sizes, seeds and cache apply where ``kwargs``
-    gives none, and the certificate's JSON is attached to the test's ``user_properties`` (so
+    Returns the certificate when certified; otherwise (NOT CERTIFIED or INCONCLUSIVE) fails the
+    current test with its table, which names the seed base that replays it. With ``request``,
+    the session's ``--verify-*`` sizes, seeds, seed base and cache apply where ``kwargs`` gives
+    none, and the certificate's JSON is attached to the test's ``user_properties`` (so
     ``--junitxml`` and ``--verify-json`` carry it).
     """
     from divergence_verify.verify.certificates import certify
@@ -76,11 +79,15 @@ def assert_certified(
     if request is not None:
         sizes, seeds = session_design(request.config)
         kwargs = {"sizes": sizes, "seeds": seeds,
+                  "seed_base": request.config.stash.get(SEED_BASE_KEY, None),
                   "cache": request.config.getoption("--verify-cache"), **kwargs}
     cert = certify(estimator, divergence, **kwargs)
     if request is not None:
         request.node.user_properties.append(("certificate", cert.to_json(indent=None)))
     if not cert.passed:
+        if cert.verdict != "NOT CERTIFIED":  # INCONCLUSIVE: say so first, it is not a pass
+            pytest.fail(f"{cert.verdict}: the design cannot decide (each undecided rule says "
+                        f"what to add)\n{cert.table()}", pytrace=False)
         pytest.fail(cert.table(), pytrace=False)
     return cert
 

@@ -1,8 +1,9 @@
 """The command line: ``python -m divergence_verify`` (console script ``divergence-verify``).
 
 Subcommands: ``list``, ``demo``, ``certify``, ``sweep``, ``compare``, ``report``, ``cache``.
-Exit codes: 0 success (or certified), 1 not certified, 2 bad usage or input (or any other
-error), 130 interrupted, 141 stdout closed early. Errors are one line on stderr; ``--debug``
+Exit codes: 0 success (or certified), 1 not certified, 3 inconclusive (the certificate's design
+cannot decide; it says what to add), 2 bad usage or input (or any other error), 130
+interrupted, 141 stdout closed early. Errors are one line on stderr; ``--debug``
 shows the traceback.
 
 This is the only module that uses argparse; the options the running commands share are data in
@@ -240,14 +241,63 @@ def _check_device(args: argparse.Namespace) -> None:
         options.resolve_device("cuda")  # raises ValueError when CUDA is not available
 
 
+INVOCATION_KEYS = ("estimator", "divergence", "scenario", "set", "sizes", "seeds", "atol", "rtol",
+                   "seed_base", "no_fresh", "device")
+"""The arguments of ``certify`` that decide its runs, stored in the certificate for replay."""
+
+
+def _reproduce(args: argparse.Namespace) -> dict[str, Any]:
+    """Load ``--reproduce FILE``: set the certificate's arguments on ``args``; return the file."""
+    from divergence_verify.verify.jsonio import read_json
+
+    given = [k for k in ("estimator", "divergence", "scenario", "sizes", "seeds", "seed_base")
+             if getattr(args, k) not in (None, [])] + (["set"] if args.set else [])
+    if given:
+        raise UsageError(f"--reproduce replays the certificate's own arguments; do not also give "
+                         f"{', '.join('--' + k.replace('_', '-') for k in given)}")
+    try:
+        old = read_json(args.reproduce)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--reproduce {args.reproduce}: {one_line(exc)}") from None
+    invocation = old.get("invocation") if isinstance(old, dict) else None
+    if not isinstance(invocation, dict) or not set(INVOCATION_KEYS) <= set(invocation):
+        base = old.get("seed_base") if isinstance(old, dict) else None
+        raise UsageError(f"--reproduce {args.reproduce}: not a certificate written by the "
+                         "command line (no 'invocation'); from Python, call certify(..., "
+                         f"seed_base={base}) with the same estimator and design")
+    for key in INVOCATION_KEYS:
+        setattr(args, key, invocation[key])
+    args.atol, args.rtol = float(args.atol), float(args.rtol)
+    return old
+
+
+def _replay_check(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Compare the estimates of a replayed certificate with the file's, run by run."""
+    def runs(cert: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return [(s["scenario"], r["n"], r["seed"], r.get("estimate"))
+                for s in cert["scenarios"] for r in s["sweep"]["records"]]
+
+    before, after = runs(old), runs(new)
+    same = sum(a == b for a, b in zip(before, after, strict=False))
+    text = f"replay: {same} of {len(before)} runs gave the same estimate as the certificate"
+    if old.get("config") != new.get("config"):
+        text += "; the estimator's settings or code fingerprint differ from the certificate's"
+    return text
+
+
 def cmd_certify(args: argparse.Namespace) -> int:
-    """Certify an estimator; exit 0 when certified, 1 when not.
+    """Certify an estimator; exit 0 certified, 1 not certified, 3 inconclusive.
 
-    Writes ``certificate.json`` and ``runs.csv`` (every run: :mod:`.exports`).
+    Writes ``certificate.json`` (the record: with ``--reproduce`` it replays the run) and
+    ``runs.csv`` (every run: :mod:`.exports`).
     """
-    from divergence_verify.verify.certificates import certify
+    from divergence_verify.verify.certificates import certify, resolve_seed_base
     from divergence_verify.verify.exports import write_runs_csv
+    from divergence_verify.verify.jsonio import loads
 
+    old = _reproduce(args) if args.reproduce else None
+    if args.estimator is None or args.divergence is None:
+        raise UsageError("certify needs --estimator and --divergence (or --reproduce FILE)")
     div = _check_divergence(args.divergence)
     out = _out_folder(args, div)
     est = resolve_estimator(args.estimator, div, args.device, parse_settings(args.set))
@@ -256,16 +306,27 @@ def cmd_certify(args: argparse.Namespace) -> int:
     names = _scenarios(args.scenario, div)
     _check_fits(sizes, names, est)
     _check_device(args)
+    if args.seed_base is not None and args.seed_base < 0:
+        raise UsageError(f"--seed-base must be a non-negative integer, got {args.seed_base}")
+    args.seed_base = resolve_seed_base(args.seed_base)
+    if not args.quiet:
+        drawn = "scenarios as named" if args.no_fresh else "fresh scenario instances"
+        print(f"seed base {args.seed_base} ({drawn}); --seed-base {args.seed_base} replays this "
+              "run", file=sys.stderr)
     cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds, rules=rules,
-                   cache=_cache(args), progress=_progress(args), executor=_executor(args))
+                   seed_base=args.seed_base, fresh=not args.no_fresh, cache=_cache(args),
+                   progress=_progress(args), executor=_executor(args))
+    cert.invocation = {key: getattr(args, key) for key in INVOCATION_KEYS}
     out.mkdir(parents=True, exist_ok=True)
     cert.save(str(out / "certificate.json"))
     runs = write_runs_csv(out / "runs.csv", [v.sweep for v in cert.verdicts])
     print(cert.table())
+    if old is not None:
+        print(_replay_check(old, loads(cert.to_json())))
     if not args.quiet:
         print(f"wrote {out / 'certificate.json'}", file=sys.stderr)
         print(f"wrote {runs}", file=sys.stderr)
-    return 0 if cert.passed else 1
+    return cert.exit_code
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -401,10 +462,11 @@ def _add_run_options(p: argparse.ArgumentParser, sizes_help: str, seeds_help: st
         _add_option(p, option, defaults.get(option))
 
 
-def _add_estimator_options(p: argparse.ArgumentParser, command: str, writes: str) -> None:
-    p.add_argument("--estimator", required=True,
+def _add_estimator_options(p: argparse.ArgumentParser, command: str, writes: str,
+                           required: bool = True) -> None:
+    p.add_argument("--estimator", required=required,
                    help="a registered kind (see 'list') or module:attr of your own")
-    p.add_argument("--divergence", required=True, help="kl, js, tv, ..., or w1")
+    p.add_argument("--divergence", required=required, help="kl, js, tv, ..., or w1")
     p.add_argument("--scenario", action="extend", nargs="+", metavar="NAME|module:attr",
                    help="scenario names, or module:attr of a Scenario of yours (one or more, "
                         "repeatable); default: the divergence's defaults")
@@ -473,8 +535,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="exact divergences and a duality check")
     p.set_defaults(func=cmd_demo)
     _add_debug_option(p)
-    p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not)")
-    _add_estimator_options(p, "certify", "certificate.json")
+    p = sub.add_parser("certify", help="certify an estimator (exit 0 certified, 1 not "
+                                       "certified, 3 inconclusive)")
+    # Required unless --reproduce gives them (checked in cmd_certify).
+    _add_estimator_options(p, "certify", "certificate.json", required=False)
+    _add_option(p, options.SEED_BASE)
+    p.add_argument("--no-fresh", action="store_true",
+                   help="run the scenarios as named instead of fresh instances drawn from the "
+                        "seed base (what the reports do; an estimator can then recognise them)")
+    p.add_argument("--reproduce", default=None, metavar="CERTIFICATE_JSON",
+                   help="replay a certificate written by this command: the same estimator, "
+                        "design, seed base and instances; says whether every estimate matches")
     p.add_argument("--atol", type=_tolerance, default=Rules.atol,
                    help=f"absolute tolerance (default {Rules.atol})")
     p.add_argument("--rtol", type=_tolerance, default=Rules.rtol,
@@ -528,7 +599,8 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status.
 
-    0: success (or certified); 1: not certified; 2: bad usage or input, or any other error,
+    0: success (or certified); 1: not certified; 3: inconclusive (a certificate whose design
+    cannot decide); 2: bad usage or input, or any other error,
     reported on one line on stderr (``--debug`` raises it with its traceback instead); 130:
     interrupted; 141: stdout closed early (as by ``| head``). Failures of the estimator's own
     runs are not errors: they are recorded, and fail the ``runs`` rule of a certificate.

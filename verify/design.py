@@ -84,7 +84,27 @@ DEFAULT_SCENARIOS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Rules:
-    """Thresholds of the certificate rules (their meaning: :mod:`~.verify.certificates`).
+    """Thresholds of the certificate rules (their tests: :mod:`~divergence_verify.verify.rules`).
+
+    The defaults, and why:
+
+    * ``tol = atol + rtol·|truth|`` with ``atol = 0.01`` and ``rtol = 0.05``. A relative bias of
+      5% is **accepted** everywhere (it is inside the tolerance); the tolerance is below 10% of
+      the truth wherever the truth exceeds ``atol/(0.1 - rtol) = 0.2``, so a 10% bias fails the
+      accuracy test there (certified with probability at most 5% per scenario at truths where
+      ``0.1·|truth| > tol``). ``atol`` keeps truths near 0 judgeable: 0.01 nats is below what
+      the sample sizes of the default design can resolve for most estimators.
+    * ``confidence = 0.90``: the accuracy rule is Schuirmann's two one-sided tests at 5% each,
+      which use the 90% interval; every other interval of the rules has the same level.
+    * ``spread_factor = 2``: one run at the largest n lands within two tolerances (RMSE).
+    * ``max_slope = -0.1``: a scenario fails when its RMSE slope is shown above -0.1 (the error
+      does not shrink there); ``rate_slope = -0.2``: the certificate needs the mean slope shown
+      below -0.2, a polynomial rate, which 1/log n (local slope -0.12 ... -0.18 over the default
+      sizes) and n^-0.1 are not, and root-n (-0.5) is.
+    * ``floor_fraction = 0.25``: an RMSE shown below a quarter of the tolerance is at the
+      precision floor, where a slope says nothing.
+    * ``max_slope_se = 0.15``: :func:`certify` refuses designs whose predicted slope standard
+      error is larger (a slope that noisy cannot separate -0.5 from -0.2).
 
     Attributes
     ----------
@@ -93,33 +113,47 @@ class Rules:
     rtol : float
         Relative part of the tolerance, as a fraction of the true value.
     confidence : float
-        Level of the bias confidence interval.
+        Two-sided level of every interval of the rules; each one-sided test is at
+        ``(1 - confidence)/2``.
     spread_factor : float
         RMSE allowance at the largest n, in units of the tolerance.
     max_slope : float
-        Largest accepted log-log slope of RMSE against n.
+        A scenario fails when its RMSE slope is shown above this.
+    rate_slope : float
+        The certificate needs the mean RMSE slope over its scenarios shown below this.
     floor_fraction : float
-        RMSE below ``floor_fraction·tol`` waives the convergence rule.
+        An RMSE shown below ``floor_fraction·tol`` is at the precision floor.
     max_slope_se : float
         Largest predicted standard error of the fitted slope that :func:`certify` accepts from
-        its design (sizes and seeds); see :func:`predicted_slope_se`. At 0.15 a root-n estimator
-        (slope -0.5) fails the convergence rule with probability at most P(z > 0.4/0.15) = 0.4%.
+        its design (sizes and seeds); see :func:`predicted_slope_se`.
     """
 
-    atol: float = 0.02
+    atol: float = 0.01
     rtol: float = 0.05
-    confidence: float = 0.95
+    confidence: float = 0.90
     spread_factor: float = 2.0
     max_slope: float = -0.1
+    rate_slope: float = -0.2
     floor_fraction: float = 0.25
     max_slope_se: float = 0.15
+
+    def __post_init__(self) -> None:
+        checks = {"atol": self.atol >= 0, "rtol": self.rtol >= 0,
+                  "confidence": 0 < self.confidence < 1, "spread_factor": self.spread_factor > 0,
+                  "floor_fraction": self.floor_fraction >= 0, "max_slope_se": self.max_slope_se > 0}
+        for name, ok in checks.items():
+            value = getattr(self, name)
+            if not (ok and math.isfinite(value)):
+                raise ValueError(f"Rules.{name} = {value!r} is out of range")
+        if self.atol == 0 and self.rtol == 0:
+            raise ValueError("Rules: atol and rtol are both 0, a tolerance of 0 passes nothing")
 
     def tolerance(self, truth: float) -> float:
         """Return ``atol + rtol·|truth|``."""
         return self.atol + self.rtol * abs(truth)
 
     def resolution(self, truth: float) -> float:
-        """Return ``tol/|truth|``: the smallest relative bias the accuracy rule rejects."""
+        """Return ``tol/|truth|``: the largest relative bias the accuracy rule accepts."""
         return math.inf if truth == 0 else self.tolerance(truth) / abs(truth)
 
 

@@ -82,6 +82,10 @@ WORKERS = Option("--workers", "worker processes on this machine; 1 runs everythi
 SCHEDULER = Option("--scheduler", "run on the Dask cluster of this scheduler "
                    "(tcp://HOST:8786) instead of local workers", metavar="ADDRESS")
 
+SEED_BASE = Option("--seed-base", "seeds are BASE, BASE+1, ... and the fresh scenario instances "
+                   "are drawn from BASE (default: $DIVERGENCE_VERIFY_SEED_BASE, else a random "
+                   "base, printed and stored in the certificate)", type=int, metavar="BASE")
+
 RUN_OPTIONS = (SIZES, SEEDS, DEVICE, WORKERS, SCHEDULER, CACHE, NO_CACHE, QUIET)
 """The options every running command (certify, sweep, report) takes, in help order. ``--sizes``
 and ``--seeds`` default to None: the command's own design (certify's and sweep's defaults, or

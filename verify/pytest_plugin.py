@@ -16,6 +16,11 @@ test parametrized by :func:`~divergence_verify.verify.checks.parametrize_certifi
     :data:`SMOKE_SIZES` and :data:`SMOKE_SEEDS`, quick (18 runs per scenario)
     and still precise enough for a certificate to judge convergence.
     ``--verify-sizes`` and ``--verify-seeds`` override the preset's.
+``--verify-seed-base N``
+    Seed base of every certification that names none (the seeds are ``N, N + 1, ...`` and the
+    fresh scenario instances are drawn from ``N``), to replay a session. Without it each
+    certificate draws a fresh base (or takes ``$DIVERGENCE_VERIFY_SEED_BASE``) and its table,
+    shown when the test fails, names it.
 ``--verify-json PATH``
     At the end of the session, write every certificate of the session to ``PATH`` as strict
     JSON: ``{node id: [certificate, ...]}`` in the order the tests made them.
@@ -29,10 +34,11 @@ A design (sizes and seeds) that a certificate refuses to judge (see
     def test_my_kl_estimator(certify_estimator):
         certify_estimator(my_estimator, "kl", scenarios=["gauss2d-kl0.5"])
 
-The fixture runs :func:`verify.certify`; when the estimator is not certified the test
-fails with the certificate's table as its message, and the certificate's JSON is attached to the
-test report's ``user_properties`` (so ``--junitxml`` carries it). Outside a fixture,
-:func:`assert_certified` does the same.
+The fixture runs :func:`verify.certify`; when the estimator is not certified (NOT
+CERTIFIED, or INCONCLUSIVE: the design cannot decide) the test fails with the certificate's
+table as its message, and the certificate's JSON is attached to the test report's
+``user_properties`` (so ``--junitxml`` carries it). Outside a fixture, :func:`assert_certified`
+does the same.
 
 Importing this module loads neither numpy nor the certificates: they load when a test first
 certifies.
@@ -47,7 +53,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from divergence_verify.verify.checks import DESIGN_KEY, assert_certified, session_design
+from divergence_verify.verify.checks import (
+    DESIGN_KEY,
+    SEED_BASE_KEY,
+    assert_certified,
+    session_design,
+)
 from divergence_verify.verify.design import (
     DEFAULT_SEEDS,
     DEFAULT_SIZES,
@@ -89,6 +100,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"design of the certifications: smoke (sizes {_commas(SMOKE_SIZES)}, "
                          f"{SMOKE_SEEDS} seeds) or default (sizes {_commas(DEFAULT_SIZES)}, "
                          f"{DEFAULT_SEEDS} seeds)")
+    group.addoption("--verify-seed-base", default=None, metavar="N",
+                    help="seed base of every certification (default: a fresh one per "
+                         "certificate, or $DIVERGENCE_VERIFY_SEED_BASE)")
     group.addoption("--verify-json", default=None, metavar="PATH",
                     help="write every certificate of the session to PATH (strict JSON, keyed "
                          "by test node id)")
@@ -98,11 +112,14 @@ def _commas(sizes: tuple[int, ...]) -> str:
     return ",".join(map(str, sizes))
 
 
-def _count(option: str, text: str) -> int:
+def _count(option: str, text: str, minimum: int | None = None) -> int:
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise pytest.UsageError(f"{option}: expected an integer, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise pytest.UsageError(f"{option}: expected an integer >= {minimum}, got {text!r}")
+    return value
 
 
 def _design(config: pytest.Config) -> tuple[list[int], int]:
@@ -148,6 +165,9 @@ def _json_path(config: pytest.Config) -> Path | None:
 def pytest_configure(config: pytest.Config) -> None:
     """Check the ``--verify-*`` options before any test runs (pytest.UsageError if bad)."""
     config.stash[DESIGN_KEY] = _design(config)
+    base = config.getoption("--verify-seed-base")
+    config.stash[SEED_BASE_KEY] = (None if base is None
+                                   else _count("--verify-seed-base", base, minimum=0))
     path = _json_path(config)
     # A pytest-xdist worker's reports reach the main process, whose log writes the file.
     if path is not None and not hasattr(config, "workerinput"):

@@ -8,14 +8,25 @@ neural critics and are marked ``slow``.
 import pytest
 
 from divergence_verify.estimators import make_estimator
-from divergence_verify.verify.certificates import certify
+from divergence_verify.verify.certificates import NOT_CERTIFIED, certify
 
 SIZES = [250, 500, 1000, 2000, 4000]
 
 
 def test_knn_kl_is_certified(certify_estimator):
+    # With 8 seeds kNN's small biases (-0.02 and -0.05 nats at n = 4000) sit near the edges of
+    # the tolerances (0.035 and 0.06): the accuracy test is inconclusive. 16 seeds decide it.
     certify_estimator(make_estimator("knn", divergence="kl"), "kl",
-                      scenarios=["gauss2d-kl0.5", "ladder-kl1", "mixture1d"], sizes=SIZES)
+                      scenarios=["gauss2d-kl0.5", "ladder-kl1"], sizes=SIZES, seeds=16)
+
+
+def test_knn_kl_is_too_noisy_on_the_mixture_at_the_default_tolerance():
+    # On the 1-D mixture (KL 0.16) kNN's RMSE at n = 4000 is about 0.039, above the spread
+    # allowance 2·tol = 0.036: more seeds cannot make it pass, so it must never be certified.
+    cert = certify(make_estimator("knn", divergence="kl"), "kl", scenarios=["mixture1d"])
+    assert not cert.passed
+    spread = next(r for r in cert.verdicts[0].rules if r.rule == "spread")
+    assert not spread.passed
 
 
 def test_knn_kl_bias_on_unequal_variances_is_detected():
@@ -51,8 +62,11 @@ def test_empirical_w1_is_certified(certify_estimator):
     certify_estimator(est, "w1", scenarios=["gauss1d-scale"])
     # The 2-D LP costs ~0.8 s at n = 2000 and ~7 s at 4000 on 2 cores: stop at 2000 and buy the
     # slope's precision with 16 seeds instead (predicted slope SE 0.11, as for the default).
-    certify_estimator(est, "w1", scenarios=["translate2d"], sizes=[250, 500, 1000, 2000],
-                      seeds=16)
+    # Every per-scenario rule passes; the rate rule cannot show a polynomial rate from this one
+    # slope (about -0.22 over these sizes: the n^-1/2 log n of two dimensions), so the verdict
+    # is INCONCLUSIVE, never NOT CERTIFIED.
+    cert = certify(est, "w1", scenarios=["translate2d"], sizes=[250, 500, 1000, 2000], seeds=16)
+    assert cert.verdicts[0].passed and cert.verdict != NOT_CERTIFIED, cert.table()
 
 
 @pytest.mark.slow

@@ -33,4 +33,7 @@ def constant(x_p, x_q):
 
 
 def sometimes_nan(x_p, x_q):
-    return float("nan") if x_p.shape[0] == 250 and x_p[0, 0] > 0 else gaussian_mle_kl(x_p, x_q)
+    # Compared with the sample's median, so that about half the runs at n = 250 are NaN on any
+    # instance of a scenario (a shift or a scale of the coordinates changes nothing).
+    odd = x_p[0, 0] > np.median(x_p[:, 0])
+    return float("nan") if x_p.shape[0] == 250 and odd else gaussian_mle_kl(x_p, x_q)

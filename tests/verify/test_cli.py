@@ -77,7 +77,8 @@ def test_an_estimator_that_cannot_run_says_why(run, tmp_path):
     status, out, _ = run("certify", "--estimator", "knn", "--divergence", "kl", "--scenario",
                          "bernoulli", *DESIGN, "--out", str(tmp_path), "--quiet")
     assert status == 1
-    assert "runs: 24 of 24 runs failed; first error: ValueError: x_p has a point repeated" in out
+    assert ("runs (fail): 24 of 24 runs failed (an exception, inf or NaN); first error: "
+            "ValueError: x_p has a point repeated") in out
     status, out, _ = run("sweep", "--estimator", "knn", "--divergence", "kl", "--scenario",
                          "bernoulli", *SMALL, "--out", str(tmp_path), "--quiet")
     assert status == 0

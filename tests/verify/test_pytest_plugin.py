@@ -112,4 +112,21 @@ def test_the_accuracy_example_runs_as_documented(pytester):
     pytester.makepyfile(test_my_kl_accuracy=ACCURACY_EXAMPLE)
     pytester.runpytest(*ACCURACY_COMMAND).assert_outcomes(passed=1)
     (bench,) = json.loads((pytester.path / "bench.json").read_text())["benchmarks"]
-    assert [row["n"] for row in bench["extra_info"]["per_size"]] == [250, 1000, 4000]
+    assert bench["stats"]["rounds"] == 1 and bench["stats"]["mean"] > 0  # the speed
+    info = bench["extra_info"]  # beside it, the accuracy: the fields the README shows
+    shown = readme_bench_json()
+    assert info.keys() == shown.keys()
+    assert {k: info[k] for k in ("estimator", "divergence", "scenario", "seeds")} == \
+        {k: shown[k] for k in ("estimator", "divergence", "scenario", "seeds")}
+    assert info["truth"] == shown["truth"] == 0.5
+    assert [row["n"] for row in info["per_size"]] == [row["n"] for row in shown["per_size"]] \
+        == [250, 1000, 4000]
+    assert all(row.keys() == shown["per_size"][0].keys() for row in info["per_size"])
+    assert info["rmse_slope"] < -0.25 and info["rmse_slope_se"] > 0
+
+
+def readme_bench_json() -> dict:
+    """The README's example of bench.json's extra_info (the JSON block after the command)."""
+    text = README.read_text()
+    start = text.index("```json\n", text.index("pytest test_my_kl_accuracy.py ")) + len("```json\n")
+    return json.loads(text[start:text.index("```", start)])

@@ -197,7 +197,7 @@ def ladder(results: Sequence[SweepResult], rungs: Sequence[Rung], rules: Rules,
 
     Left: the error (mean minus truth) in units of the tolerance ``atol + rtol·truth``, with its
     95% interval, against the shaded allowance ±1. Right: the RMSE with its 95% interval
-    (:func:`~divergence_verify.verify.report.summary.rmse_interval`) against the dashed
+    (:func:`~divergence_verify.verify.rules.rmse_interval`) against the dashed
     allowance ``spread_factor·tol``. A hollow marker is a *borderline* rung (an interval
     straddles an allowance edge); the verdicts are the table's
     (:func:`~divergence_verify.verify.report.summary.rung_of`).
@@ -287,7 +287,8 @@ def ladder(results: Sequence[SweepResult], rungs: Sequence[Rung], rules: Rules,
 _SYMLOG_TICKS = (-1000, -100, -10, -5, -2, -1, 0, 1, 2, 5, 10, 100, 1000)
 
 _CELL_COLORS = {Status.PASS: ("#d9f2d9", "#145214"), Status.FAIL: ("#f8d7d7", "#8a1414"),
-                Status.WAIVED: ("#dbe6f5", "#1d3d6b"), Status.NOT_JUDGED: ("#f3efc6", "#5a4d00")}
+                Status.WAIVED: ("#dbe6f5", "#1d3d6b"), Status.NOT_JUDGED: ("#f3efc6", "#5a4d00"),
+                Status.INCONCLUSIVE: ("#fde7c4", "#6b4000")}
 """Face and ink colours of the summary grid's cells (the HTML's CSS uses the same)."""
 
 

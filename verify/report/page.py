@@ -210,8 +210,10 @@ def _glance(summary: Summary) -> Table:
         poor = [r.scenario for r in mine if r.rate.fit is Fit.POOR]
         if poor:
             speed += f"; poor fit on {', '.join(poor)}"
-        where = [f"fails on {', '.join(r.scenario for r in mine if not r.status.passed)}"] \
-            if passed < len(mine) else []
+        where = [f"{words} on {', '.join(r.scenario for r in mine if r.status is status)}"
+                 for status, words in ((Status.FAIL, "fails"),
+                                       (Status.INCONCLUSIVE, "inconclusive"))
+                 if any(r.status is status for r in mine)]
         rungs = summary.rungs_of(label)
         if rungs:
             where.append(prose.ladder_short(rungs))
@@ -415,9 +417,12 @@ def grid_cells(rows: Sequence[Row]) -> list[GridCell]:
     short = {"convergence": "conv."}
     out = []
     for row in rows:
-        lines = ["PASS" if row.status.passed else "FAIL"]
+        lines = ["PASS" if row.status.passed else "FAIL" if row.status is Status.FAIL
+                 else "INCONCL."]
         if row.status is Status.FAIL:
             lines += textwrap.wrap(", ".join(short.get(r, r) for r in row.failed), 14)
+        elif row.status is Status.INCONCLUSIVE:
+            lines += textwrap.wrap(", ".join(short.get(r, r) for r in row.undecided), 14)
         if row.convergence is Status.WAIVED:
             lines.append("conv. waived")
         elif row.convergence is Status.NOT_JUDGED:

@@ -85,12 +85,14 @@ BORDERLINE_ACCURACY = ("the 95% interval of the error straddles ±tolerance: mor
 
 
 def verdict_text(row: Row, rules: Rules) -> str:
-    """The verdict of a certificate row: PASS, or FAIL with the failed rules, and the waiver.
+    """A certificate row's verdict: PASS, FAIL or INCONCLUSIVE with its rules, and the waiver.
 
     The accuracy rule judges the mean error; where the error's 95% interval straddles the
     tolerance (``row.error_ci`` is BORDERLINE) the verdict says so, whichever way it went.
     """
-    text = "PASS" if row.status.passed else "FAIL (" + ", ".join(row.failed) + ")"
+    text = ("PASS" if row.status.passed
+            else "FAIL (" + ", ".join(row.failed) + ")" if row.status is Status.FAIL
+            else "INCONCLUSIVE (" + ", ".join(row.undecided) + ")")
     if row.error_ci is Status.BORDERLINE:
         text += f"; accuracy borderline ({BORDERLINE_ACCURACY})"
     if row.convergence is Status.WAIVED:
@@ -234,12 +236,14 @@ def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
                          for r in mine if r.convergence is status]
                 if notes:
                     verdict += f"; convergence {words} ({'; '.join(notes)})"
-            if failed:
-                verdict += "; fails on " + "; ".join(
-                    f"{r.scenario} ({', '.join(r.failed)}: error {num(r.last.bias, '+.3g')}, "
-                    f"RMSE {num(r.last.rmse, '.3g')} at n = {r.n}"
-                    + ("; accuracy borderline" if r.error_ci is Status.BORDERLINE else "")
-                    + ")" for r in failed)
+            for status, words in ((Status.FAIL, "fails"), (Status.INCONCLUSIVE, "inconclusive")):
+                these = [r for r in failed if r.status is status]
+                if these:
+                    verdict += f"; {words} on " + "; ".join(
+                        f"{r.scenario} ({', '.join(r.failed or r.undecided)}: error "
+                        f"{num(r.last.bias, '+.3g')}, RMSE {num(r.last.rmse, '.3g')} at n = {r.n}"
+                        + ("; accuracy borderline" if r.error_ci is Status.BORDERLINE else "")
+                        + ")" for r in these)
             parts.append(verdict + ".")
             parts.append(rates_sentence(mine))
         rungs = summary.rungs_of(label)

@@ -34,6 +34,7 @@ from enum import Enum
 from divergence_verify.verify.certificates import RuleResult, Rules, design_slope_se, judge
 from divergence_verify.verify.pairing import PairedScenario, pair_sweeps
 from divergence_verify.verify.report.presets import BASELINE, YOURS
+from divergence_verify.verify.rules import FAIL, INCONCLUSIVE, rmse_interval
 from divergence_verify.verify.stats import SizeStats
 from divergence_verify.verify.sweeps import SweepResult
 
@@ -52,6 +53,8 @@ class Status(Enum):
     """Every rule judged passed; convergence not judged: the design is too noisy for a slope."""
     FAIL = "fail"
     """A certificate rule failed."""
+    INCONCLUSIVE = "inconclusive"
+    """No rule failed but one could not be decided: the runs cannot tell (more seeds would)."""
     MIXED = "mixed"
     """Some of an estimator's scenarios pass, some fail (the at-a-glance table)."""
     WITHIN = "within"
@@ -75,6 +78,7 @@ class Status(Enum):
 _LABELS = {
     Status.PASS: "PASS", Status.WAIVED: "PASS, convergence waived",
     Status.NOT_JUDGED: "PASS, convergence not judged", Status.FAIL: "FAIL",
+    Status.INCONCLUSIVE: "INCONCLUSIVE",
     Status.MIXED: "some pass", Status.WITHIN: "within tolerance",
     Status.BORDERLINE: "borderline", Status.OUTSIDE: "outside tolerance",
 }
@@ -167,7 +171,8 @@ class Row(Judged):
     convergence : Status
         PASS or FAIL (judged on the slope), WAIVED or NOT_JUDGED.
     status : Status
-        FAIL when a judged rule failed, otherwise ``convergence`` read as the row's pass kind.
+        FAIL when a judged rule failed, else INCONCLUSIVE when one could not be decided,
+        otherwise ``convergence`` read as the row's pass kind.
     error_ci : Status
         The error's 95% interval against ``±tolerance`` (:func:`against`): WITHIN, BORDERLINE
         or OUTSIDE. Evidence shown beside the verdict; the accuracy rule itself judges the
@@ -184,7 +189,12 @@ class Row(Judged):
     @property
     def failed(self) -> list[str]:
         """Names of the judged rules that failed."""
-        return [r.rule for r in self.rules if not r.passed]
+        return [r.rule for r in self.rules if r.outcome == FAIL]
+
+    @property
+    def undecided(self) -> list[str]:
+        """Names of the judged rules that were inconclusive."""
+        return [r.rule for r in self.rules if r.outcome == INCONCLUSIVE]
 
 
 @dataclass(frozen=True)
@@ -236,39 +246,27 @@ def summarize(result: SweepResult, rules: Rules) -> Row:
     last = per_size[-1]
     tol = rules.tolerance(result.truth.value)
     rate = rate_of(result)
-    verdicts = tuple(judge(result, rules))
-    # The same condition as judge's waiver, computed here as a value rather than read back
-    # from the rule's text.
-    if last.rmse <= rules.floor_fraction * tol:
+    judgement = judge(result, rules)
+    verdicts = tuple(judgement.rules)
+    if judgement.at_floor:
         convergence = Status.WAIVED
     elif rate.se > rules.max_slope_se:
+        # Reports accept designs too small to fit a slope (the quick preset): the rule is
+        # left out and the row says so, where a certificate would be inconclusive.
         convergence = Status.NOT_JUDGED
         verdicts = tuple(r for r in verdicts if r.rule != "convergence")
     else:
         convergence = Status.PASS if all(
             r.passed for r in verdicts if r.rule == "convergence") else Status.FAIL
-    if not all(r.passed for r in verdicts):
+    if any(r.outcome == FAIL for r in verdicts):
         status = Status.FAIL
+    elif any(r.outcome == INCONCLUSIVE for r in verdicts):
+        status = Status.INCONCLUSIVE
     else:
         status = convergence
     return Row(result.estimator, result.divergence, result.scenario, result.truth.value, last,
                tol, rate, sum(s.failures for s in per_size), verdicts, convergence, status,
                against(last.bias_low, last.bias_high, -tol, tol))
-
-
-def rmse_interval(rmse: float, runs: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Return the ``confidence`` interval of the RMSE from ``runs`` errors.
-
-    With errors normal around zero, ``runs · rmse² / MSE`` is chi-square with ``runs`` degrees of
-    freedom, so ``MSE`` lies in ``[runs·rmse²/q_high, runs·rmse²/q_low]``; the square roots bound
-    the RMSE. (A bias makes the errors non-central; the interval is then approximate.)
-    """
-    from scipy import stats
-
-    if runs < 1 or not math.isfinite(rmse):
-        return math.nan, math.nan
-    q_low, q_high = stats.chi2.ppf([(1 - confidence) / 2, (1 + confidence) / 2], runs)
-    return rmse * math.sqrt(runs / q_high), rmse * math.sqrt(runs / q_low)
 
 
 def against(low: float, high: float, limit_low: float, limit_high: float) -> Status:

@@ -27,10 +27,8 @@ truth, which is why certificates use several.
 from __future__ import annotations
 
 import math
-import os
-import secrets
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from divergence_verify.estimators.hooks import BATCH, WITH_SEED
@@ -53,10 +51,13 @@ from divergence_verify.verify.rules import (
     RuleResult,
     combine,
     judge_estimates,
+    look_schedule,
+    per_look,
     rate_rule,
 )
 from divergence_verify.verify.scenarios import Scenario, get_scenario
 from divergence_verify.verify.scenarios.instances import fresh_instance
+from divergence_verify.verify.seedbase import SEED_BASE_ENV, resolve_seed_base
 from divergence_verify.verify.sweeps import Progress, SweepResult, as_cache, plan_sweep, run_sweeps
 
 if TYPE_CHECKING:
@@ -86,37 +87,6 @@ CERTIFIED, NOT_CERTIFIED, UNDECIDED = "CERTIFIED", "NOT CERTIFIED", "INCONCLUSIV
 EXIT_CODES = {CERTIFIED: 0, NOT_CERTIFIED: 1, UNDECIDED: 3}
 """The command line's exit status for each verdict (2 is bad usage)."""
 _VERDICTS = {PASS: CERTIFIED, FAIL: NOT_CERTIFIED, INCONCLUSIVE: UNDECIDED}
-
-SEED_BASE_ENV = "DIVERGENCE_VERIFY_SEED_BASE"
-"""Environment variable that fixes the seed base of every certificate without ``seed_base=``."""
-SEED_BASE_LIMIT = 2**31
-"""A fresh seed base is drawn uniformly from ``[0, SEED_BASE_LIMIT)``."""
-
-
-def resolve_seed_base(seed_base: int | None = None) -> int:
-    """Return ``seed_base``, else ``$DIVERGENCE_VERIFY_SEED_BASE``, else a fresh random base.
-
-    The fresh base comes from :mod:`secrets` (the operating system's randomness), never from
-    a generator an estimator could have seeded.
-
-    Raises
-    ------
-    ValueError
-        For a negative base or an environment value that is not a non-negative integer.
-    """
-    if seed_base is None:
-        text = os.environ.get(SEED_BASE_ENV, "").strip()
-        if not text:
-            return secrets.randbelow(SEED_BASE_LIMIT)
-        try:
-            seed_base = int(text)
-        except ValueError:
-            raise ValueError(f"${SEED_BASE_ENV} must be a non-negative integer, got "
-                             f"{text!r}") from None
-    if isinstance(seed_base, bool) or not isinstance(seed_base, int) or seed_base < 0:
-        raise ValueError(f"the seed base must be a non-negative integer, got {seed_base!r}")
-    return seed_base
-
 
 @dataclass
 class ScenarioVerdict:
@@ -177,6 +147,9 @@ class Certificate:
     operating : dict or None
         The rules' operating characteristic for this design, when computed
         (:mod:`~divergence_verify.verify.operating`).
+    looks : list of (int, str)
+        Seeds per size and verdict at each look of a sequential design (one look without
+        ``max_seeds``); ``rules`` are the per-look rules that judged them.
     """
 
     estimator: str
@@ -193,6 +166,7 @@ class Certificate:
     versions: dict[str, str] = field(default_factory=dict)
     invocation: dict[str, Any] | None = None
     operating: dict[str, Any] | None = None
+    looks: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -279,6 +253,7 @@ class Certificate:
             "printed_runs": self.printed_runs,
             "invocation": self.invocation,
             "operating_characteristic": self.operating,
+            "looks": [{"seeds": k, "verdict": v} for k, v in self.looks],
             "scenarios": [
                 {**v.summary(r.confidence), "instance": v.instance,
                  "tolerance": r.tolerance(v.truth), "resolution": v.resolution(r),
@@ -300,7 +275,7 @@ class Certificate:
 
     def table(self) -> str:
         """A readable plain-text table of the verdicts, the rate rule and the record."""
-        level = f"{100 * self.rules.confidence:g}%"
+        level = f"{100 * self.rules.confidence:.4g}%"
         head = (f"{'scenario':<22} {'truth':>9} {'n':>6} {'mean':>9} {'bias':>9} "
                 f"{'bias ' + level + ' CI':>21} {'RMSE':>8} {'slope':>6}  verdict")
         lines = [f"certificate: {self.estimator} for {self.divergence}", head, "-" * len(head)]
@@ -323,6 +298,16 @@ class Certificate:
                      "the scenarios as named (no fresh instances)")
             lines.append(f"seed base {self.seed_base} (seeds {_span(self.seeds)}), "
                          f"{fresh}; --seed-base {self.seed_base} or --reproduce replays it")
+        if self.operating:
+            probs = ", ".join(f"{name} {p:.3g}" for name, p in
+                              self.operating["p_certified"].items())
+            lines.append(f"operating characteristic ({self.operating['reps']} simulated "
+                         f"certificates of this design per synthetic estimator): P(CERTIFIED) "
+                         f"{probs}")
+        if len(self.looks) > 1:
+            steps = ", ".join(f"{k} seeds {v}" for k, v in self.looks)
+            lines.append(f"sequential design: {steps} (every rule at {level} per look, "
+                         "Bonferroni over the looks)")
         if set(self.seeding) - {WITH_SEED, BATCH}:  # a third-party estimator's own way
             lines.append(f"seeding: {', '.join(self.seeding)} (how each run's seed reached the "
                          "estimator; see divergence_verify.estimators.hooks)")
@@ -385,6 +370,8 @@ def certify(
     *,
     seed_base: int | None = None,
     fresh: bool = True,
+    max_seeds: int | None = None,
+    operating_reps: int = 0,
     cache: Cache | str | None = None,
     progress: Progress | None = None,
     executor: Any = None,
@@ -412,6 +399,16 @@ def certify(
         Certify on a fresh instance of every scenario, drawn from the seed base
         (:func:`~divergence_verify.verify.scenarios.instances.fresh_instance`); False runs the
         scenarios as named (what the reports do, with seed base 0).
+    max_seeds : int, optional
+        A sequential design: while the verdict is INCONCLUSIVE, double the seeds per size (the
+        new seeds continue the old ones) up to ``max_seeds``, and stop at the first decisive
+        look; every look runs the rules at :func:`~divergence_verify.verify.rules.per_look`
+        confidence. Default: one look with ``seeds`` (needs ``seeds`` as a count).
+    operating_reps : int
+        When positive, simulate this many certificates of each synthetic estimator of
+        :data:`~divergence_verify.verify.operating.CERTIFICATE_SYNTHETICS` with this design
+        (these truths, sizes, seeds, rules and looks) and store the probabilities of each
+        verdict in :attr:`Certificate.operating`: what this certificate can and cannot see.
     cache, progress, executor
         As for :func:`verify.sweep`; the sweeps of all the scenarios run together (one pool of
         workers, one progress bar over every run).
@@ -443,19 +440,48 @@ def certify(
             f"{rules.max_slope_se} needed); use more seeds or sizes spanning a wider range"
         )
     base = resolve_seed_base(seed_base) if isinstance(seeds, int) or fresh else None
-    seed_list = (list(range(base, base + seeds)) if isinstance(seeds, int) and base is not None
-                 else list(seeds))  # type: ignore[arg-type]
+    if max_seeds is not None and not isinstance(seeds, int):
+        raise ValueError("max_seeds needs seeds as a count (the looks add seeds after them)")
+    if operating_reps < 0:
+        raise ValueError(f"operating_reps must be >= 0, got {operating_reps}")
+    schedule = look_schedule(seed_count, max_seeds)
+    given_rules, rules = rules, per_look(rules, len(schedule))
+    seed_list = (list(range(base, base + schedule[-1])) if isinstance(seeds, int)
+                 and base is not None else list(seeds))  # type: ignore[arg-type]
     if fresh:
         assert base is not None
         scens = [fresh_instance(s, divergence, base) for s in scens]
-    jobs = [plan_sweep(estimator, scen, divergence, sizes, seed_list, cached=cache is not None)
-            for scen in scens]
-    results = run_sweeps(jobs, executor=executor, cache=as_cache(cache), progress=progress)
+    results: list[SweepResult] = []
+    looks: list[tuple[int, str]] = []
+    for done, k in zip([0, *schedule], schedule, strict=False):
+        jobs = [plan_sweep(estimator, scen, divergence, sizes, seed_list[done:k],
+                           cached=cache is not None) for scen in scens]
+        new = run_sweeps(jobs, executor=executor, cache=as_cache(cache), progress=progress)
+        results = new if not results else [_merged(a, b) for a, b in zip(results, new,
+                                                                          strict=True)]
+        judgements = [judge(result, rules) for result in results]
+        rate = rate_rule(judgements, rules)
+        outcome = combine([j.outcome for j in judgements] + [rate.outcome])
+        looks.append((k, _VERDICTS[outcome]))
+        if outcome != INCONCLUSIVE:
+            break
     first = results[0]
-    judgements = [judge(result, rules) for result in results]
     verdicts = [ScenarioVerdict(scen.name, result.truth.value, j.outcome, j.rules, result,
                                 scen.description)
                 for scen, result, j in zip(scens, results, judgements, strict=True)]
-    return Certificate(first.estimator, divergence, first.config, rules, first.sizes,
-                       sorted({r.seed for r in first.records}), verdicts,
-                       rate_rule(judgements, rules), base, fresh, dict(first.versions))
+    cert = Certificate(first.estimator, divergence, first.config, rules, first.sizes,
+                       sorted({r.seed for r in first.records}), verdicts, rate, base, fresh,
+                       dict(first.versions), looks=looks)
+    if operating_reps > 0:
+        from divergence_verify.verify.operating import certificate_operating
+
+        cert.operating = certificate_operating(
+            {v.scenario: v.truth for v in verdicts}, first.sizes, seed_count, given_rules,
+            max_seeds, operating_reps, 0 if base is None else base)
+    return cert
+
+
+def _merged(old: SweepResult, new: SweepResult) -> SweepResult:
+    """The runs of two looks of one sweep as one result (ordered by size, then seed)."""
+    records = sorted([*old.records, *new.records], key=lambda r: (r.n, r.seed))
+    return replace(old, records=records, cached_runs=old.cached_runs + new.cached_runs)

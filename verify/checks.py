@@ -53,6 +53,8 @@ DESIGN_KEY = pytest.StashKey[tuple[list[int], int]]()
 """Where the plugin keeps the session's ``(sizes, seeds)`` (its ``--verify-*`` options)."""
 SEED_BASE_KEY = pytest.StashKey["int | None"]()
 """Where the plugin keeps ``--verify-seed-base`` (None: every certificate draws a fresh one)."""
+MAX_SEEDS_KEY = pytest.StashKey["int | None"]()
+"""Where the plugin keeps ``--verify-max-seeds`` (None: one look)."""
 
 XfailKey = str | tuple[str, str]
 """A key of ``xfail``: a scenario name (every divergence on it) or ``(divergence, scenario)``."""
@@ -70,9 +72,9 @@ def assert_certified(
 
     Returns the certificate when certified; otherwise (NOT CERTIFIED or INCONCLUSIVE) fails the
     current test with its table, which names the seed base that replays it. With ``request``,
-    the session's ``--verify-*`` sizes, seeds, seed base and cache apply where ``kwargs`` gives
-    none, and the certificate's JSON is attached to the test's ``user_properties`` (so
-    ``--junitxml`` and ``--verify-json`` carry it).
+    the session's ``--verify-*`` sizes, seeds, seed base, sequential budget and cache apply
+    where ``kwargs`` gives none, and the certificate's JSON is attached to the test's
+    ``user_properties`` (so ``--junitxml`` and ``--verify-json`` carry it).
     """
     from divergence_verify.verify.certificates import certify
 
@@ -80,6 +82,7 @@ def assert_certified(
         sizes, seeds = session_design(request.config)
         kwargs = {"sizes": sizes, "seeds": seeds,
                   "seed_base": request.config.stash.get(SEED_BASE_KEY, None),
+                  "max_seeds": request.config.stash.get(MAX_SEEDS_KEY, None),
                   "cache": request.config.getoption("--verify-cache"), **kwargs}
     cert = certify(estimator, divergence, **kwargs)
     if request is not None:

@@ -242,7 +242,7 @@ def _check_device(args: argparse.Namespace) -> None:
 
 
 INVOCATION_KEYS = ("estimator", "divergence", "scenario", "set", "sizes", "seeds", "atol", "rtol",
-                   "seed_base", "no_fresh", "device")
+                   "seed_base", "no_fresh", "max_seeds", "device")
 """The arguments of ``certify`` that decide its runs, stored in the certificate for replay."""
 
 
@@ -250,7 +250,8 @@ def _reproduce(args: argparse.Namespace) -> dict[str, Any]:
     """Load ``--reproduce FILE``: set the certificate's arguments on ``args``; return the file."""
     from divergence_verify.verify.jsonio import read_json
 
-    given = [k for k in ("estimator", "divergence", "scenario", "sizes", "seeds", "seed_base")
+    given = [k for k in ("estimator", "divergence", "scenario", "sizes", "seeds", "seed_base",
+                         "max_seeds")
              if getattr(args, k) not in (None, [])] + (["set"] if args.set else [])
     if given:
         raise UsageError(f"--reproduce replays the certificate's own arguments; do not also give "
@@ -308,13 +309,19 @@ def cmd_certify(args: argparse.Namespace) -> int:
     _check_device(args)
     if args.seed_base is not None and args.seed_base < 0:
         raise UsageError(f"--seed-base must be a non-negative integer, got {args.seed_base}")
+    if args.operating_reps < 0:
+        raise UsageError(f"--operating-reps must be >= 0, got {args.operating_reps}")
+    if args.max_seeds is not None and args.max_seeds < seeds:
+        raise UsageError(f"--max-seeds ({args.max_seeds}) must be at least --seeds ({seeds})")
     args.seed_base = resolve_seed_base(args.seed_base)
     if not args.quiet:
         drawn = "scenarios as named" if args.no_fresh else "fresh scenario instances"
         print(f"seed base {args.seed_base} ({drawn}); --seed-base {args.seed_base} replays this "
               "run", file=sys.stderr)
     cert = certify(est, div, scenarios=names, sizes=sizes, seeds=seeds, rules=rules,
-                   seed_base=args.seed_base, fresh=not args.no_fresh, cache=_cache(args),
+                   seed_base=args.seed_base, fresh=not args.no_fresh,
+                   max_seeds=args.max_seeds, operating_reps=args.operating_reps,
+                   cache=_cache(args),
                    progress=_progress(args), executor=_executor(args))
     cert.invocation = {key: getattr(args, key) for key in INVOCATION_KEYS}
     out.mkdir(parents=True, exist_ok=True)
@@ -540,6 +547,8 @@ def build_parser() -> argparse.ArgumentParser:
     # Required unless --reproduce gives them (checked in cmd_certify).
     _add_estimator_options(p, "certify", "certificate.json", required=False)
     _add_option(p, options.SEED_BASE)
+    _add_option(p, options.MAX_SEEDS)
+    _add_option(p, options.OPERATING_REPS)
     p.add_argument("--no-fresh", action="store_true",
                    help="run the scenarios as named instead of fresh instances drawn from the "
                         "seed base (what the reports do; an estimator can then recognise them)")

@@ -42,16 +42,20 @@ from divergence_verify.verify import stats as _stats
 from divergence_verify.verify.design import DEFAULT_SEEDS, DEFAULT_SIZES, Rules
 from divergence_verify.verify.rules import (
     FAIL,
+    INCONCLUSIVE,
     OUTCOMES,
     PASS,
     Judgement,
     RuleResult,
     combine,
     judge_estimates,
+    look_schedule,
+    per_look,
     rate_rule,
 )
 
 __all__ = [
+    "CERTIFICATE_SYNTHETICS",
     "RULES",
     "SYNTHETICS",
     "OperatingCharacteristic",
@@ -59,6 +63,7 @@ __all__ = [
     "Row",
     "Synthetic",
     "cached_quantiles",
+    "certificate_operating",
     "default_truths",
     "operating_characteristic",
     "replicate",
@@ -111,6 +116,8 @@ class Synthetic:
                              "and noise finite and >= 0")
         if isinstance(self.constant, str) and self.constant != "mean":
             raise ValueError(f"constant must be a number, 'mean' or None, got {self.constant!r}")
+        if isinstance(self.constant, (int, float)) and not math.isfinite(self.constant):
+            raise ValueError(f"constant must be finite, got {self.constant!r}")
 
     def resolved(self, truths: Sequence[float]) -> Synthetic:
         """Return this synthetic with ``constant="mean"`` replaced by the mean of ``truths``."""
@@ -167,6 +174,30 @@ SYNTHETICS: dict[str, Synthetic] = {s.name: s for s in (
 """The standard family of synthetic estimators, by name."""
 
 
+CERTIFICATE_SYNTHETICS = ("root-n unbiased", "5% bias", "10% bias", "bias 0.3/log n",
+                          "noise n^-0.1", "non-shrinking noise", "constant")
+"""The synthetics whose operating characteristic a certificate stores (``operating_reps``)."""
+
+
+def certificate_operating(truths: Mapping[str, float], sizes: Sequence[int], seeds: int,
+                          rules: Rules, max_seeds: int | None, reps: int,
+                          seed: int) -> dict[str, Any]:
+    """A certificate's own operating characteristic: P(each verdict) of each synthetic.
+
+    The synthetics are :data:`CERTIFICATE_SYNTHETICS`, simulated with the certificate's truths
+    and design; compact (no per-scenario table).
+    """
+    oc = operating_characteristic(truths, sizes, seeds, rules,
+                                  {n: SYNTHETICS[n] for n in CERTIFICATE_SYNTHETICS}, reps, seed,
+                                  max_seeds=max_seeds)
+    return {"reps": reps, "seed": seed, "looks": look_schedule(seeds, max_seeds),
+            "p_certified": {n: oc.certified(n).p for n in CERTIFICATE_SYNTHETICS},
+            "verdicts": {n: {o: str(oc.certified(n, o)) for o in OUTCOMES}
+                         for n in CERTIFICATE_SYNTHETICS},
+            "formulas": {n: SYNTHETICS[n].describe() for n in CERTIFICATE_SYNTHETICS},
+            "seconds": oc.seconds}
+
+
 def default_truths(divergence: str = "kl") -> dict[str, float]:
     """Return ``{scenario: truth}`` of the default scenarios of ``divergence``."""
     from divergence_verify.verify.design import DEFAULT_SCENARIOS
@@ -183,17 +214,27 @@ def replicate_rng(seed: int, name: str, rep: int) -> np.random.Generator:
 
 
 def replicate(synthetic: Synthetic, truths: Sequence[float], sizes: Sequence[int], seeds: int,
-              rules: Rules, rng: np.random.Generator) -> tuple[list[Judgement], RuleResult, str]:
+              rules: Rules, rng: np.random.Generator, max_seeds: int | None = None,
+              ) -> tuple[list[Judgement], RuleResult, str]:
     """Simulate one certificate: the scenarios' judgements, the rate rule and its outcome.
 
     The outcome is :func:`~divergence_verify.verify.rules.combine` of every scenario's outcome
-    and the rate rule's: ``pass`` is CERTIFIED, ``fail`` NOT CERTIFIED.
+    and the rate rule's: ``pass`` is CERTIFIED, ``fail`` NOT CERTIFIED. With ``max_seeds``, the
+    sequential design of :func:`~divergence_verify.verify.certify`: the runs of all the looks
+    are drawn at once and each look judges the first ``k`` seeds with the per-look rules.
     """
     synthetic = synthetic.resolved(truths)
-    judgements = [judge_estimates(sizes, synthetic.draw(sizes, seeds, t, rules, rng), t, rules)
-                  for t in truths]
-    rate = rate_rule(judgements, rules)
-    return judgements, rate, combine([j.outcome for j in judgements] + [rate.outcome])
+    schedule = look_schedule(seeds, max_seeds)
+    rules = per_look(rules, len(schedule))
+    draws = [synthetic.draw(sizes, schedule[-1], t, rules, rng) for t in truths]
+    for k in schedule:
+        judgements = [judge_estimates(sizes, [a[:k] for a in runs], t, rules)
+                      for runs, t in zip(draws, truths, strict=True)]
+        rate = rate_rule(judgements, rules)
+        outcome = combine([j.outcome for j in judgements] + [rate.outcome])
+        if outcome != INCONCLUSIVE:
+            break
+    return judgements, rate, outcome
 
 
 @dataclass(frozen=True)
@@ -251,6 +292,12 @@ class OperatingCharacteristic:
     seed: int
     rows: dict[str, Row]
     seconds: float = 0.0
+    max_seeds: int | None = None
+    """The sequential design's budget (None: one look with ``seeds``)."""
+
+    @property
+    def _looks(self) -> list[int]:
+        return look_schedule(self.seeds, self.max_seeds)
 
     def certified(self, name: str, outcome: str = PASS) -> Probability:
         """P(the certificate's outcome is ``outcome``); ``pass`` is CERTIFIED."""
@@ -279,8 +326,9 @@ class OperatingCharacteristic:
             "rule_failed": {r: prob(c) for r, c in row.failed.items()},
         } for name, row in self.rows.items()}
         return {"design": {"truths": dict(self.truths), "sizes": list(self.sizes),
-                           "seeds": self.seeds, "rules": asdict(self.rules), "reps": self.reps,
-                           "seed": self.seed},
+                           "seeds": self.seeds, "max_seeds": self.max_seeds,
+                           "looks": look_schedule(self.seeds, self.max_seeds),
+                           "rules": asdict(self.rules), "reps": self.reps, "seed": self.seed},
                 "outcomes": {"pass": "CERTIFIED", "fail": "NOT CERTIFIED",
                              "inconclusive": "INCONCLUSIVE"},
                 "synthetics": rows, "seconds": self.seconds}
@@ -291,7 +339,10 @@ class OperatingCharacteristic:
         lines = [f"Operating characteristic of the certificate rules: {self.reps} simulated "
                  f"certificates per synthetic estimator (seed {self.seed})",
                  f"design: sizes {', '.join(map(str, self.sizes))}; {self.seeds} seeds per "
-                 f"size; atol {r.atol:g}, rtol {r.rtol:g}, confidence {r.confidence:g}",
+                 f"size; atol {r.atol:g}, rtol {r.rtol:g}, confidence {r.confidence:g}"
+                 + ("" if self.max_seeds is None else
+                    f"; sequential: looks at {', '.join(map(str, self._looks))} seeds, each at "
+                    f"confidence {per_look(r, len(self._looks)).confidence:.4g}"),
                  "p ± Monte Carlo SE sqrt(p(1-p)/reps); a count of 0 (all): 95% bound "
                  "3/reps (1 - 3/reps), the rule of three", ""]
         names = list(self.rows)
@@ -326,13 +377,14 @@ def operating_characteristic(
     reps: int = 1000,
     seed: int = 0,
     cache: bool = True,
+    max_seeds: int | None = None,
 ) -> OperatingCharacteristic:
     """Simulate ``reps`` certificates of each synthetic over ``truths`` (one scenario each).
 
     Parameters
     ----------
     truths : sequence of float or mapping of scenario name to truth
-        One scenario per truth (named ``θ=<truth>`` when not a mapping).
+        One scenario per truth (named ``θ<i>=<truth>`` when not a mapping).
     sizes, seeds, rules
         The design (default: the certificates' defaults).
     synthetics : sequence or mapping of Synthetic, optional
@@ -343,9 +395,14 @@ def operating_characteristic(
         Root of every replicate's :func:`replicate_rng`.
     cache : bool
         Judge inside :func:`cached_quantiles` (the same decisions, about twice as fast).
+    max_seeds : int, optional
+        Simulate the sequential design of :func:`~divergence_verify.verify.certify` with this
+        budget (see :func:`replicate`).
     """
-    named = (dict(truths) if isinstance(truths, Mapping)
-             else {f"θ={t:g}": float(t) for t in truths})
+    if isinstance(truths, Mapping):
+        named = dict(truths)
+    else:  # named by position too, so that equal truths stay separate scenarios
+        named = {f"θ{i + 1}={t:g}": float(t) for i, t in enumerate(truths)}
     if not named:
         raise ValueError("operating_characteristic needs at least one truth")
     if not all(math.isfinite(t) for t in named.values()):
@@ -356,8 +413,11 @@ def operating_characteristic(
     if not sizes or list(sizes) != sorted(set(sizes)) or sizes[0] < 2:
         raise ValueError(f"sizes must be distinct, ascending and >= 2, got {sizes}")
     rules = rules or Rules()
-    chosen = list((synthetics or SYNTHETICS).values() if isinstance(synthetics or SYNTHETICS,
-                                                                      Mapping) else synthetics)
+    look_schedule(seeds, max_seeds)  # a budget below seeds raises here
+    given = SYNTHETICS if synthetics is None else synthetics
+    chosen = list(given.values() if isinstance(given, Mapping) else given)
+    if not chosen:
+        raise ValueError("synthetics is empty: name at least one (None runs SYNTHETICS)")
     if len({s.name for s in chosen}) != len(chosen):
         raise ValueError("synthetics need distinct names")
     values = list(named.values())
@@ -369,7 +429,8 @@ def operating_characteristic(
             row.scenarios = [dict.fromkeys(OUTCOMES, 0) for _ in values]
             for k in range(reps):
                 rng = replicate_rng(seed, synthetic.name, k)
-                judgements, rate, outcome = replicate(synthetic, values, sizes, seeds, rules, rng)
+                judgements, rate, outcome = replicate(synthetic, values, sizes, seeds, rules, rng,
+                                                      max_seeds)
                 row.certificate[outcome] += 1
                 failed = {rate.rule} if rate.outcome == FAIL else set()
                 for counts, j in zip(row.scenarios, judgements, strict=True):
@@ -378,7 +439,7 @@ def operating_characteristic(
                 for rule in failed:
                     row.failed[rule] += 1
     return OperatingCharacteristic(named, sizes, seeds, rules, reps, seed, rows,
-                                   time.perf_counter() - start)
+                                   time.perf_counter() - start, max_seeds)
 
 
 class _CachedPpf:

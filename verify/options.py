@@ -85,6 +85,12 @@ SCHEDULER = Option("--scheduler", "run on the Dask cluster of this scheduler "
 SEED_BASE = Option("--seed-base", "seeds are BASE, BASE+1, ... and the fresh scenario instances "
                    "are drawn from BASE (default: $DIVERGENCE_VERIFY_SEED_BASE, else a random "
                    "base, printed and stored in the certificate)", type=int, metavar="BASE")
+MAX_SEEDS = Option("--max-seeds", "sequential design: while the verdict is INCONCLUSIVE, double "
+                   "the seeds per size up to K, every look at Bonferroni-corrected confidence "
+                   "(default: one look)", type=int, metavar="K")
+OPERATING_REPS = Option("--operating-reps", "simulated certificates per synthetic estimator for "
+                        "the certificate's own operating characteristic (what this design can "
+                        "see; 0 skips it, about 4 s at 200)", type=int, default=200, metavar="N")
 
 RUN_OPTIONS = (SIZES, SEEDS, DEVICE, WORKERS, SCHEDULER, CACHE, NO_CACHE, QUIET)
 """The options every running command (certify, sweep, report) takes, in help order. ``--sizes``

@@ -21,6 +21,9 @@ test parametrized by :func:`~divergence_verify.verify.checks.parametrize_certifi
     fresh scenario instances are drawn from ``N``), to replay a session. Without it each
     certificate draws a fresh base (or takes ``$DIVERGENCE_VERIFY_SEED_BASE``) and its table,
     shown when the test fails, names it.
+``--verify-max-seeds K``
+    The sequential design of :func:`verify.certify`: while a certificate is INCONCLUSIVE,
+    double its seeds per size up to ``K`` (every look at Bonferroni-corrected confidence).
 ``--verify-json PATH``
     At the end of the session, write every certificate of the session to ``PATH`` as strict
     JSON: ``{node id: [certificate, ...]}`` in the order the tests made them.
@@ -55,6 +58,7 @@ import pytest
 
 from divergence_verify.verify.checks import (
     DESIGN_KEY,
+    MAX_SEEDS_KEY,
     SEED_BASE_KEY,
     assert_certified,
     session_design,
@@ -103,6 +107,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--verify-seed-base", default=None, metavar="N",
                     help="seed base of every certification (default: a fresh one per "
                          "certificate, or $DIVERGENCE_VERIFY_SEED_BASE)")
+    group.addoption("--verify-max-seeds", default=None, metavar="K",
+                    help="sequential design: while inconclusive, double the seeds per size up "
+                         "to K (default: one look)")
     group.addoption("--verify-json", default=None, metavar="PATH",
                     help="write every certificate of the session to PATH (strict JSON, keyed "
                          "by test node id)")
@@ -168,6 +175,10 @@ def pytest_configure(config: pytest.Config) -> None:
     base = config.getoption("--verify-seed-base")
     config.stash[SEED_BASE_KEY] = (None if base is None
                                    else _count("--verify-seed-base", base, minimum=0))
+    budget = config.getoption("--verify-max-seeds")
+    seeds = config.stash[DESIGN_KEY][1]
+    config.stash[MAX_SEEDS_KEY] = (None if budget is None
+                                   else _count("--verify-max-seeds", budget, minimum=seeds))
     path = _json_path(config)
     # A pytest-xdist worker's reports reach the main process, whose log writes the file.
     if path is not None and not hasattr(config, "workerinput"):

@@ -32,6 +32,13 @@ size, over seeds), with thresholds from :class:`~divergence_verify.verify.design
     polynomial rates (a root-n estimator has slope -0.5) from logarithmic ones (bias ∝ 1/log n
     has a local slope of -1/log n, -0.18 ... -0.12 over n = 250 ... 4000) and from n^-0.1.
 
+**Sequential design** (:func:`look_schedule`): a certificate may look at its runs with ``k``
+seeds per size, then, while the verdict is inconclusive, with ``2k``, ``4k``, ... up to a stated
+budget ``max_seeds``, stopping at the first decisive look. With ``L`` looks every rule runs at
+:func:`per_look` confidence ``1 - (1 - confidence)/L`` (Bonferroni over the looks), so the
+probability of certifying an estimator whose bias exceeds the tolerance stays at most
+``(1 - confidence)/2`` per scenario however the looks depend on each other.
+
 A scenario's outcome is ``fail`` when a rule fails, else ``inconclusive`` when a rule is, else
 ``pass``; a certificate is CERTIFIED when every scenario and the rate rule pass, NOT CERTIFIED
 when any fails, and INCONCLUSIVE otherwise. The rules work on arrays, so
@@ -42,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -59,6 +66,8 @@ __all__ = [
     "RuleResult",
     "combine",
     "judge_estimates",
+    "look_schedule",
+    "per_look",
     "rate_rule",
     "rmse_interval",
 ]
@@ -134,7 +143,7 @@ def judge_estimates(
     A run that is not a finite number (NaN for an exception) counts against the ``runs`` rule
     and is left out of the statistics. ``first_error`` is quoted in the ``runs`` rule's detail.
     """
-    level = f"{100 * rules.confidence:g}%"
+    level = f"{100 * rules.confidence:.4g}%"
     tol = rules.tolerance(truth)
     arrays = [np.asarray(e, dtype=float) for e in estimates]
     finite = [a[np.isfinite(a)] for a in arrays]
@@ -216,7 +225,7 @@ def _seeds_needed(sd: float, margin: float, confidence: float, runs: int,
 
 def rate_rule(judgements: Sequence[Judgement], rules: Rules) -> RuleResult:
     """The certificate's ``rate`` rule over its scenarios (see the module docstring)."""
-    level = f"{100 * rules.confidence:g}%"
+    level = f"{100 * rules.confidence:.4g}%"
     judged = [j for j in judgements if not j.at_floor]
     if not judged:
         return RuleResult("rate", PASS, "every scenario is at its precision floor: no slope to "
@@ -240,3 +249,28 @@ def rate_rule(judgements: Sequence[Judgement], rules: Rules) -> RuleResult:
         detail += (f": add seeds (about {factor:.1f}× as many) or scenarios"
                    if math.isfinite(factor) else ": the slope sits on the threshold")
     return RuleResult("rate", outcome, detail)
+
+
+def look_schedule(seeds: int, max_seeds: int | None = None) -> list[int]:
+    """Seeds per size at each look: ``seeds``, doubling, up to ``max_seeds`` (None: one look).
+
+    Raises
+    ------
+    ValueError
+        When ``max_seeds`` is below ``seeds``.
+    """
+    if max_seeds is None or max_seeds == seeds:
+        return [seeds]
+    if max_seeds < seeds:
+        raise ValueError(f"max_seeds ({max_seeds}) must be at least seeds ({seeds})")
+    looks = [seeds]
+    while looks[-1] < max_seeds:
+        looks.append(min(2 * looks[-1], max_seeds))
+    return looks
+
+
+def per_look(rules: Rules, looks: int) -> Rules:
+    """``rules`` with the confidence of each of ``looks`` looks: ``1 - (1 - confidence)/looks``."""
+    if looks < 1:
+        raise ValueError(f"looks must be >= 1, got {looks}")
+    return rules if looks == 1 else replace(rules, confidence=1 - (1 - rules.confidence) / looks)

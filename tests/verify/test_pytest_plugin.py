@@ -92,7 +92,7 @@ def readme_block(first_line: str) -> str:
 CASES_EXAMPLE = readme_block("# test_my_kl_cases.py")
 ACCURACY_EXAMPLE = readme_block("# test_my_kl_accuracy.py")
 # The command lines the README gives for them.
-CASES_COMMAND = ["--verify-preset", "smoke", "--verify-json", "certificates.json",
+CASES_COMMAND = ["--verify-max-seeds", "32", "--verify-json", "certificates.json",
                  "--junitxml", "junit.xml"]
 ACCURACY_COMMAND = ["--benchmark-json", "bench.json"]
 

@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_SEEDS",
     "DEFAULT_SIZES",
     "DIMENSION_LADDER",
+    "ENVELOPE",
     "ENVELOPE_DIMS",
     "ENVELOPE_KLS",
     "LADDER",
@@ -56,6 +57,10 @@ def envelope_name(dim: int, kl: float) -> str:
     """
     return f"envelope-d{dim}-kl{kl:g}"
 
+
+ENVELOPE: dict[str, tuple[int, float]] = {
+    envelope_name(d, kl): (d, kl) for d in ENVELOPE_DIMS for kl in ENVELOPE_KLS}
+"""The validity envelope's grid: scenario name to (dimension, true KL), dimensions outer."""
 
 DIMENSION_LADDER = tuple(envelope_name(d, 1.0) for d in ENVELOPE_DIMS)
 """The dimension ladder: KL 1 nat between N(mu, I) and N(0, I) in 1, 2, 8, 32 and 128

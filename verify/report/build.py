@@ -17,6 +17,7 @@ from typing import Any
 
 from divergence_verify.verify.options import DEFAULT_REPORT_ROOT, safe_name
 from divergence_verify.verify.report import figures, plotting
+from divergence_verify.verify.report.envelope import envelope_maps, envelope_sentence
 from divergence_verify.verify.report.names import divergence_label
 from divergence_verify.verify.report.outputs import OutputFolder, check_name, report_folder
 from divergence_verify.verify.report.page import FigureRef, build_page, grid_cells
@@ -60,6 +61,15 @@ def plan_figures(data: ReportData, summary: Summary) -> list[tuple[FigureRef, Ca
             "allowance. Hollow markers: borderline (an interval straddles the allowance).",
             plotting.WIDE),
             lambda: figures.ladder(data.ladder, summary.rungs, data.rules, order)))
+    if summary.cells:
+        plan.append((FigureRef(
+            "envelope", "envelope",
+            "The validity envelope: N(μ, I) vs N(0, I) in d dimensions with true KL from 0.1 "
+            "to 20 nats, at one sample size, one panel per estimator. Each cell gives the error "
+            "in units of the tolerance; green: the 95% intervals of the error and of the RMSE "
+            "lie within their allowances; amber: borderline (an interval straddles one); red: "
+            "outside (or runs failed).", plotting.WIDE),
+            lambda: figures.envelope_map(envelope_maps(summary.cells))))
     by_div: dict[str, list[int]] = {}
     by_pair: dict[tuple[str, str], list[int]] = {}
     for i, res in enumerate(data.sweeps):
@@ -105,7 +115,8 @@ def write(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
     folder = OutputFolder(out)
     results = folder.write_json("results.json", data.to_dict())
     data = load_results(results)
-    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles())
+    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles(),
+                            data.envelope)
     refs, images, paths = [], {}, []
     for ref, draw in plan_figures(data, summary):
         png, svg = plotting.encode(draw())
@@ -201,7 +212,8 @@ def report_command(
         out = report_folder(out_root or DEFAULT_REPORT_ROOT, name or data.preset.name)
     paths = write(data, out)
     data = load_results(out / "results.json")
-    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles())
+    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles(),
+                            data.envelope)
     _print_summary(data, summary)
     figures_written = sum(p.suffix == ".png" for p in paths)
     print(f"wrote {paths[0]} (and report.md, results.json, {figures_written} figures as PNG and "
@@ -214,7 +226,8 @@ def _check_fits(preset: Preset) -> None:
     from divergence_verify.verify.options import check_sizes_fit
     from divergence_verify.verify.scenarios import get_scenario
 
-    names = {s for entry in (*preset.entries, *preset.ladder) for s in entry.scenarios}
+    names = {s for entry in (*preset.entries, *preset.ladder, *preset.envelope)
+             for s in entry.scenarios}
     check_sizes_fit(preset.sizes, max(get_scenario(s).dim for s in names), None)
 
 
@@ -230,5 +243,7 @@ def _print_summary(data: ReportData, summary: Summary) -> None:
     ladder_only = Summary([], summary.rungs)
     for label, text in findings(ladder_only, data.rules):
         print(f"  {label}: {text}")
+    for grid in envelope_maps(summary.cells):
+        print(f"  {grid.estimator}: {envelope_sentence(grid)}")
     for line in comparison_findings(summary):
         print(f"  {line}")

@@ -1,4 +1,4 @@
-"""Figures of a convergence report: estimate and RMSE versus n, the ladder, the summary grid.
+"""Figures of a convergence report: estimates, RMSE, the ladder, the envelope, the summary grid.
 
 Each function returns a matplotlib figure drawn from the numbers in the results (so a report
 redrawn from ``results.json`` draws the same figures) and the verdicts of
@@ -37,6 +37,7 @@ from divergence_verify.verify.report.summary import Fit, Rate, Rung, Status
 
 if TYPE_CHECKING:
     from divergence_verify.verify.design import Rules
+    from divergence_verify.verify.report.envelope import EnvelopeMap
     from divergence_verify.verify.report.page import GridCell
     from divergence_verify.verify.sweeps import SweepResult
 
@@ -348,3 +349,66 @@ def certificate_grid(cells: Sequence[GridCell], title: str = "", note: str = "")
     if note:
         ax.set_xlabel(textwrap.fill(note, 110), color="#444444")
     return fig
+
+
+_ENVELOPE_COLORS = {Status.WITHIN: ("#d9f2d9", "#145214"),
+                    Status.BORDERLINE: ("#fde7c4", "#6b4000"),
+                    Status.OUTSIDE: ("#f8d7d7", "#8a1414")}
+"""Face and ink colours of the envelope's cells (the HTML's CSS uses the same)."""
+
+
+@styled
+def envelope_map(maps: Sequence[EnvelopeMap]) -> Figure:
+    """Draw each estimator's validity envelope: dimension across, true KL up, one panel each.
+
+    A cell is green (within tolerance), amber (borderline: an interval straddles an
+    allowance) or red (outside, or runs failed), as judged by
+    :func:`~divergence_verify.verify.report.summary.rung_of`; its text is the error in units
+    of the tolerance (``+0.4`` is 0.4 tolerances above the truth). A cell not run is grey.
+
+    Parameters
+    ----------
+    maps : sequence of EnvelopeMap
+        One per estimator (:func:`~divergence_verify.verify.report.envelope.envelope_maps`).
+
+    Returns
+    -------
+    Figure
+        :data:`WIDE` inches wide, up to three panels per row.
+    """
+    per_row = min(3, len(maps))
+    rows = math.ceil(len(maps) / per_row)
+    fig, axes = plt.subplots(rows, per_row, figsize=(WIDE, 0.6 + 2.5 * rows), squeeze=False,
+                             layout="constrained")
+    for ax, grid in zip(axes.flat, maps, strict=False):
+        dims, kls = grid.dims, grid.kls
+        for i, kl in enumerate(kls):
+            for j, dim in enumerate(dims):
+                cell = grid.cells.get((dim, kl))
+                face, ink = (_ENVELOPE_COLORS[cell.status] if cell else ("#f4f4f4", "#999999"))
+                ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white",
+                                           linewidth=2))
+                ratio = cell.last.bias / cell.tolerance if cell else math.nan
+                text = "—" if not cell else ("fail" if not math.isfinite(ratio)
+                                              else _tolerances(ratio))
+                ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", color=ink)
+        ax.set_xlim(0, len(dims))
+        ax.set_ylim(0, len(kls))
+        ax.set_xticks([j + 0.5 for j in range(len(dims))], [str(d) for d in dims])
+        ax.set_yticks([i + 0.5 for i in range(len(kls))], [f"{kl:g}" for kl in kls])
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xlabel("dimension d")
+        ax.set_ylabel("true KL (nats)")
+        ax.set_title(textwrap.fill(grid.estimator, 30))
+    for ax in list(axes.flat)[len(maps):]:
+        ax.set_visible(False)
+    n = maps[0].n
+    fig.suptitle(f"Validity envelope at n = {n}: error / tolerance in each cell")
+    return fig
+
+
+def _tolerances(ratio: float) -> str:
+    """An error in tolerances, short: ``+0.42``, ``-3.1``, ``+120``."""
+    return f"{ratio:+.2g}" if abs(ratio) < 100 else f"{ratio:+.0f}"

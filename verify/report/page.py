@@ -15,9 +15,10 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from divergence_verify.verify.design import Rules
+from divergence_verify.verify.design import ENVELOPE_DIMS, ENVELOPE_KLS, Rules
 from divergence_verify.verify.pairing import PairedScenario, Verdict
 from divergence_verify.verify.report import prose
+from divergence_verify.verify.report.envelope import envelope_maps, envelope_sentence, valid_to
 from divergence_verify.verify.report.names import divergence_label, unit_label
 from divergence_verify.verify.report.presets import BASELINE, YOURS, Entry
 from divergence_verify.verify.report.run import ReportData
@@ -99,9 +100,11 @@ class Page:
     comparison: Table | None = None
     comparison_intro: str = ""
     comparison_findings: list[str] = field(default_factory=list)
+    envelope: Table | None = None
+    envelope_findings: list[str] = field(default_factory=list)
 
     def figures_in(self, section: str) -> list[FigureRef]:
-        """The figures of one section (summary, ladder, rate, estimate), in order."""
+        """The figures of one section (summary, ladder, envelope, rate, estimate), in order."""
         return [f for f in self.figures if f.section == section]
 
 
@@ -159,6 +162,11 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
         tested.append(("Ladder", f"{divergence_label(div)} = {', '.join(f'{t:g}' for t in truths)}"
                                  f" {unit_label(div)} (2-D Gaussians N(μ, I) vs N(0, I)) at "
                                  f"n = {max(p.sizes)}: {ladder_labels}"))
+    if data.envelope:
+        labels = ", ".join(dict.fromkeys(r.estimator for r in data.envelope))
+        tested.append(("Envelope", f"KL {', '.join(f'{kl:g}' for kl in ENVELOPE_KLS)} nats in "
+                                   f"d = {', '.join(map(str, ENVELOPE_DIMS))} dimensions "
+                                   f"(N(μ, I) vs N(0, I)) at n = {max(p.sizes)}: {labels}"))
     tested.append(("Preset", f"{p.name}: {p.description}"))
     return title, tested
 
@@ -256,6 +264,28 @@ def _ladder_table(summary: Summary) -> Table:
                   "RMSE [95% CI]", "allowed RMSE", "verdict"), rows)
 
 
+def _envelope_table(summary: Summary) -> Table:
+    """Per estimator and dimension, the largest KL up to which every cell is within."""
+    maps = envelope_maps(summary.cells)
+    dims = [d for d in ENVELOPE_DIMS if any(d in g.dims for g in maps)]
+    rows = []
+    for grid in maps:
+        counts = grid.counts()
+        cells = []
+        for dim in dims:
+            top = valid_to(grid, dim)
+            # Red where even KL 0.1 is not within, green where the whole column is, plain
+            # in between (the map shows which cells end the range).
+            status = (Status.OUTSIDE if top is None else Status.WITHIN if top == grid.kls[-1]
+                      else None)
+            cells.append(Cell("none" if top is None else f"≤ {top:g}", status))
+        rows.append([Cell(grid.estimator, left=True), Cell(str(grid.n)), *cells,
+                     Cell(f"{counts[Status.WITHIN]} / {counts[Status.BORDERLINE]} / "
+                          f"{counts[Status.OUTSIDE]}")])
+    return Table(("estimator", "n", *(f"valid to KL, d = {d}" for d in dims),
+                  "cells within / borderline / outside"), rows)
+
+
 def _notes(summary: Summary) -> list[str]:
     rows = summary.rows
     out = []
@@ -345,9 +375,9 @@ def rules_line(r: Rules) -> str:
             f"standard error is at most {r.max_slope_se:g}; {r.confidence:.0%} intervals.")
 
 
-def _entry_line(entry: Entry, ladder: bool) -> str:
+def _entry_line(entry: Entry, grouped: bool, group: str = "the ladder") -> str:
     settings = json.dumps(entry.settings) if entry.settings else "defaults"
-    where = "the ladder" if ladder else ", ".join(entry.scenarios)
+    where = group if grouped else ", ".join(entry.scenarios)
     role = f" ({entry.role})" if entry.role else ""
     return f"{entry.label}{role} on {where}; settings: {settings}"
 
@@ -404,7 +434,7 @@ def comparison_findings(summary: Summary) -> list[str]:
 def failures(data: ReportData) -> list[str]:
     """One line per sweep with failed runs, quoting the first error."""
     out = []
-    for res in [*data.sweeps, *data.ladder]:
+    for res in data.every_sweep:
         bad = [r for r in res.records if not r.ok]
         if bad:
             out.append(f"{res.estimator} on {res.scenario}: {len(bad)} of {len(res.records)} "
@@ -453,8 +483,12 @@ def build_page(data: ReportData, summary: Summary, figures: Sequence[FigureRef])
         rules_line=rules_line(data.rules), notes=_notes(summary),
         ladder=_ladder_table(summary) if summary.rungs else None, failures=failures(data),
         configuration=[*(_entry_line(e, False) for e in p.entries),
-                       *(_entry_line(e, True) for e in p.ladder)],
+                       *(_entry_line(e, True) for e in p.ladder),
+                       *(_entry_line(e, True, "the validity envelope") for e in p.envelope)],
         preset=p.name, figures=list(figures),
         comparison=_comparison_table(summary) if paired else None,
         comparison_intro=_comparison_intro(summary, p.seeds) if paired else "",
-        comparison_findings=comparison_findings(summary))
+        comparison_findings=comparison_findings(summary),
+        envelope=_envelope_table(summary) if summary.cells else None,
+        envelope_findings=[f"{marked(g.estimator, summary.roles)}: {envelope_sentence(g)}"
+                           for g in envelope_maps(summary.cells)])

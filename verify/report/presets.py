@@ -16,6 +16,7 @@ from divergence_verify.verify.design import (
     DEFAULT_SCENARIOS,
     DEFAULT_SEEDS,
     DEFAULT_SIZES,
+    ENVELOPE,
     LADDER,
     W1,
 )
@@ -71,6 +72,9 @@ class Preset:
         The sweeps.
     ladder : tuple of Entry
         KL estimators run on every rung of :data:`LADDER`.
+    envelope : tuple of Entry
+        Estimators run on every cell of the validity envelope (:data:`ENVELOPE`: dimension
+        1 to 128 by KL 0.1 to 20 nats), like the ladder at the largest size.
     """
 
     name: str
@@ -79,6 +83,7 @@ class Preset:
     seeds: int
     entries: tuple[Entry, ...]
     ladder: tuple[Entry, ...] = ()
+    envelope: tuple[Entry, ...] = ()
 
 
 # Training budget of the neural critics in the CPU preset, so that the whole report fits in a
@@ -92,6 +97,7 @@ class Preset:
 _CPU_CRITIC = {"steps": 1000}
 _CPU_W1_CRITIC = {"steps": 400, "batch_size": 256}
 _KL = DEFAULT_SCENARIOS["kl"]
+_ENVELOPE = tuple(ENVELOPE)
 
 _CLASSICAL = (
     Entry("knn", "kl", _KL),
@@ -114,6 +120,7 @@ PRESETS: dict[str, Preset] = {
                   {"steps": 20, "hidden": [8], "batch_size": 64, "eval_every": 10}),
         ),
         ladder=(Entry("knn", "kl", LADDER),),
+        envelope=(Entry("knn", "kl", ("envelope-d1-kl0.1", "envelope-d8-kl1")),),
     ),
     # The certificate's sizes (a 16-fold range) with 6 seeds: a predicted slope standard error
     # of 0.13, within Rules.max_slope_se = 0.15. Neural critics train a fixed number of steps, so
@@ -131,6 +138,9 @@ PRESETS: dict[str, Preset] = {
         ),
         ladder=(Entry("knn", "kl", LADDER), Entry("fgan", "kl", LADDER, _CPU_CRITIC),
                 Entry("dv", "kl", LADDER, _CPU_CRITIC)),
+        # The envelope's 25 cells for the cheapest KL estimator and one neural critic, so that
+        # the report stays within its few minutes; the full preset maps every KL estimator.
+        envelope=(Entry("knn", "kl", _ENVELOPE), Entry("fgan", "kl", _ENVELOPE, _CPU_CRITIC)),
     ),
     "full": Preset(
         "full", "certification run (GPU advised): the certificate's sizes and seeds, every "
@@ -146,6 +156,9 @@ PRESETS: dict[str, Preset] = {
         ),
         ladder=(Entry("knn", "kl", LADDER), Entry("fgan", "kl", LADDER), Entry("dv", "kl", LADDER),
                 Entry("nwj", "kl", LADDER), Entry("classifier", "kl", LADDER)),
+        envelope=(Entry("knn", "kl", _ENVELOPE), Entry("fgan", "kl", _ENVELOPE),
+                  Entry("dv", "kl", _ENVELOPE), Entry("nwj", "kl", _ENVELOPE),
+                  Entry("classifier", "kl", _ENVELOPE)),
     ),
 }
 """The report presets, by name."""
@@ -197,7 +210,8 @@ def custom_preset(
     Every estimator, the user's and the baselines, runs on the same scenarios with the default
     preset's sizes and seeds, so all of them see the same samples (a run's samples depend on
     the scenario, n and seed alone) and their errors can be paired; each also runs on the
-    ladder (:data:`LADDER`) at the largest size, when every rung has a finite value of the
+    ladder (:data:`LADDER`) at the largest size, and the user's estimators on the validity
+    envelope (:data:`ENVELOPE`) too, when every rung (cell) has a finite value of the
     divergence.
 
     Parameters
@@ -260,12 +274,19 @@ def custom_preset(
     on_ladder = all(get_scenario(name).supports(divergence) for name in LADDER)
     ladder = tuple(Entry(e.kind, e.divergence, LADDER, e.settings, e.role)
                    for e in entries) if on_ladder else ()
+    on_envelope = all(get_scenario(name).supports(divergence) for name in _ENVELOPE)
+    # The envelope (25 cells, up to 128 dimensions) maps the user's estimators only: the
+    # baselines' maps are the built-in presets', and running them here would multiply the cost.
+    envelope = tuple(Entry(e.kind, e.divergence, _ENVELOPE, e.settings, e.role)
+                     for e in entries if e.role == YOURS) if on_envelope else ()
     described = (f"your estimator{'s' if len(estimators) > 1 else ''} "
                  f"{', '.join(estimators)} of {divergence}"
                  + (f" beside the baseline{'s' if len(bases) > 1 else ''} {', '.join(bases)}"
                     if bases else "")
                  + ", every one on the same samples (the same scenarios, sizes and seeds)"
-                 + ("; the ladder at the largest n" if ladder else ""))
+                 + ("; the ladder at the largest n" if ladder else "")
+                 + ("; your validity envelope at the largest n" if envelope else ""))
     default = PRESETS["default"]
     return Preset(safe_name(f"{'-'.join(estimators)}-{divergence}"), described,
-                  sizes=default.sizes, seeds=default.seeds, entries=entries, ladder=ladder)
+                  sizes=default.sizes, seeds=default.seeds, entries=entries, ladder=ladder,
+                  envelope=envelope)

@@ -1,6 +1,6 @@
 """Running a report preset, and its ``results.json``: the one record a report is drawn from.
 
-:func:`run_preset` runs every sweep of a preset and its ladder through
+:func:`run_preset` runs every sweep of a preset, its ladder and its envelope through
 :func:`divergence_verify.verify.sweep` (so runs are cached and an interrupted report resumes);
 :class:`ReportData` holds the result with its environment, and is written as strict JSON under
 the suite's JSON policy (:mod:`divergence_verify.verify.jsonio`). :func:`load_results` reads it
@@ -57,6 +57,9 @@ class ReportData:
         The certificate rules the verdicts use.
     sweeps, ladder : list of SweepResult
         The sweeps of ``preset.entries`` and of ``preset.ladder`` on the ladder scenarios.
+    envelope : list of SweepResult
+        The sweeps of ``preset.envelope`` on the envelope's cells (empty in results written
+        before the envelope was drawn).
     cached_runs : int or None
         How many of the runs were read from the cache (computed by an earlier invocation);
         None in results written before this was recorded.
@@ -72,16 +75,22 @@ class ReportData:
     sweeps: list[SweepResult]
     ladder: list[SweepResult]
     cached_runs: int | None = None
+    envelope: list[SweepResult] = dataclasses.field(default_factory=list)
+
+    @property
+    def every_sweep(self) -> list[SweepResult]:
+        """The sweeps, the ladder and the envelope, in the order run."""
+        return [*self.sweeps, *self.ladder, *self.envelope]
 
     @property
     def runs(self) -> int:
-        """Every run of the report (sweeps and ladder)."""
-        return sum(len(r.records) for r in [*self.sweeps, *self.ladder])
+        """Every run of the report (sweeps, ladder and envelope)."""
+        return sum(len(r.records) for r in self.every_sweep)
 
     @property
     def compute_seconds(self) -> float:
         """Sum of the run times: what the report costs from scratch, wherever runs came from."""
-        return sum(rec.seconds for r in [*self.sweeps, *self.ladder] for rec in r.records)
+        return sum(rec.seconds for r in self.every_sweep for rec in r.records)
 
     def roles(self) -> dict[str, str]:
         """The role of each estimator that has one (:attr:`Entry.role`), by its sweeps' name.
@@ -89,10 +98,11 @@ class ReportData:
         The sweeps are in the order of the preset's entries and their scenarios (as run), so
         each sweep's estimator name is matched to its entry; the built-in presets give none.
         """
-        entries = [e for group in (self.preset.entries, self.preset.ladder) for e in group
+        p = self.preset
+        entries = [e for group in (p.entries, p.ladder, p.envelope) for e in group
                    for _ in e.scenarios]
-        return {r.estimator: e.role for r, e in zip([*self.sweeps, *self.ladder], entries,
-                                                    strict=True) if e.role}
+        return {r.estimator: e.role for r, e in zip(self.every_sweep, entries, strict=True)
+                if e.role}
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form under the suite's policy (``"inf"``/``"-inf"``, ``null`` for NaN)."""
@@ -104,6 +114,7 @@ class ReportData:
             "rules": asdict(self.rules),
             "sweeps": [r.to_dict() for r in self.sweeps],
             "ladder": [r.to_dict() for r in self.ladder],
+            "envelope": [r.to_dict() for r in self.envelope],
             "cached_runs": self.cached_runs,
         })
 
@@ -125,7 +136,8 @@ class ReportData:
             p = data["preset"]
             preset = Preset(
                 p["name"], p["description"], tuple(p["sizes"]), int(p["seeds"]),
-                tuple(_entry(e) for e in p["entries"]), tuple(_entry(e) for e in p["ladder"]))
+                tuple(_entry(e) for e in p["entries"]), tuple(_entry(e) for e in p["ladder"]),
+                tuple(_entry(e) for e in p.get("envelope", [])))
             rules = Rules(**{k: jsonio.decode_float(v) for k, v in data["rules"].items()})
             return cls(
                 preset=preset, created=data["created"],
@@ -134,7 +146,8 @@ class ReportData:
                 versions=data["versions"], rules=rules,
                 sweeps=[SweepResult.from_dict(r) for r in data["sweeps"]],
                 ladder=[SweepResult.from_dict(r) for r in data["ladder"]],
-                cached_runs=data.get("cached_runs"))
+                cached_runs=data.get("cached_runs"),
+                envelope=[SweepResult.from_dict(r) for r in data.get("envelope", [])])
         except (KeyError, TypeError) as exc:
             raise ValueError(f"malformed results.json: {type(exc).__name__}: {exc}") from None
 
@@ -145,7 +158,7 @@ def _preset_dict(preset: Preset) -> dict[str, Any]:
     The built-in presets' entries have no role, so their ``results.json`` stays as it was.
     """
     out = asdict(preset)
-    for entry in [*out["entries"], *out["ladder"]]:
+    for entry in [*out["entries"], *out["ladder"], *out["envelope"]]:
         if entry["role"] is None:
             del entry["role"]
     return out
@@ -206,7 +219,7 @@ def run_preset(
     progress: Progress | None = None,
     executor: Any = None,
 ) -> ReportData:
-    """Run every sweep of ``preset`` and the ladder.
+    """Run every sweep of ``preset``, its ladder and its envelope.
 
     Parameters
     ----------
@@ -237,8 +250,11 @@ def run_preset(
     store = as_cache(cache)
     start = time.perf_counter()
     top = max(preset.sizes)
-    planned = [(e, s, preset.sizes, False) for e in preset.entries for s in e.scenarios]
-    planned += [(e, s, (top,), True) for e in preset.ladder for s in e.scenarios]
+    # Each planned sweep is (entry, scenario, sizes, group): 0 the sweeps, 1 the ladder and
+    # 2 the envelope, both of the latter at the largest size alone.
+    planned = [(e, s, preset.sizes, 0) for e in preset.entries for s in e.scenarios]
+    planned += [(e, s, (top,), 1) for e in preset.ladder for s in e.scenarios]
+    planned += [(e, s, (top,), 2) for e in preset.envelope for s in e.scenarios]
     built: dict[tuple[str, str, str], Any] = {}
     jobs = []
     # Every estimator is built before anything runs, so a user's estimator that cannot be
@@ -253,13 +269,13 @@ def run_preset(
     with torch_threads(dev):
         results = run_sweeps(jobs, executor=executor, cache=store, progress=progress)
         name = device_name(dev)
-    sweeps = [r for r, (_, _, _, on_ladder) in zip(results, planned, strict=True) if not on_ladder]
-    ladder = [r for r, (_, _, _, on_ladder) in zip(results, planned, strict=True) if on_ladder]
+    sweeps, ladder, envelope = ([r for r, plan in zip(results, planned, strict=True)
+                                 if plan[3] == group] for group in range(3))
     return ReportData(
         preset=preset, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         wall_seconds=time.perf_counter() - start, device=dev, device_name=name,
         versions=library_versions(), rules=Rules(), sweeps=sweeps, ladder=ladder,
-        cached_runs=sum(r.cached_runs for r in results))
+        cached_runs=sum(r.cached_runs for r in results), envelope=envelope)
 
 
 def _make(entry: Entry, device: str) -> Any:

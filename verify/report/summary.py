@@ -312,6 +312,8 @@ class Summary:
         The certificate summary, one per sweep.
     rungs : list of Rung
         The ladder, one per (estimator, rung), in the order run.
+    cells : list of Rung
+        The validity envelope, one per (estimator, cell), judged as the rungs are.
     comparisons : list of PairedScenario
         The paired comparisons (:func:`comparison_pairs`), pair by pair: the scenarios, then
         the ladder rungs.
@@ -324,12 +326,14 @@ class Summary:
     rungs: list[Rung]
     comparisons: list[PairedScenario] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
+    cells: list[Rung] = field(default_factory=list)
 
     @property
     def estimators(self) -> list[str]:
-        """Estimator names in the order they first appear (sweeps, then ladder)."""
+        """Estimator names in the order they first appear (sweeps, ladder, envelope)."""
         return list(dict.fromkeys([r.estimator for r in self.rows]
-                                  + [r.estimator for r in self.rungs]))
+                                  + [r.estimator for r in self.rungs]
+                                  + [r.estimator for r in self.cells]))
 
     def rungs_of(self, estimator: str) -> list[Rung]:
         """The ladder rungs of ``estimator``, by ascending truth."""
@@ -359,8 +363,9 @@ def compare_sweeps(sweeps: Sequence[SweepResult], pairs: Sequence[tuple[str, str
 
 
 def build_summary(sweeps: Sequence[SweepResult], ladder: Sequence[SweepResult],
-                  rules: Rules, roles: Mapping[str, str] | None = None) -> Summary:
-    """Judge every sweep and every ladder rung of a report, and make its paired comparisons.
+                  rules: Rules, roles: Mapping[str, str] | None = None,
+                  envelope: Sequence[SweepResult] = ()) -> Summary:
+    """Judge every sweep, ladder rung and envelope cell of a report; make its comparisons.
 
     ``roles`` (:meth:`~divergence_verify.verify.report.run.ReportData.roles`) marks the user's
     estimators and the baselines; the comparisons are computed from the runs already made.
@@ -370,4 +375,4 @@ def build_summary(sweeps: Sequence[SweepResult], ladder: Sequence[SweepResult],
     comparisons = [c for pair in comparison_pairs(names, roles) for group in (sweeps, ladder)
                    for c in compare_sweeps(group, [pair], rules.confidence)]
     return Summary([summarize(r, rules) for r in sweeps], [rung_of(r, rules) for r in ladder],
-                   comparisons, roles)
+                   comparisons, roles, [rung_of(r, rules) for r in envelope])

@@ -14,7 +14,7 @@ import pytest
 
 from divergence_verify.estimators import ESTIMATORS
 from divergence_verify.reference import quantity_names
-from divergence_verify.verify.design import DEFAULT_SCENARIOS, LADDER
+from divergence_verify.verify.design import DEFAULT_SCENARIOS, ENVELOPE, LADDER
 from divergence_verify.verify.report import PRESETS, run
 from divergence_verify.verify.report.build import report_command
 from divergence_verify.verify.report.presets import (
@@ -87,6 +87,11 @@ def test_results_record_the_roles_and_the_same_design(custom: Path) -> None:
         (name, rung) for name in (SPEC, "knn[kl]") for rung in LADDER}
     seeds = {tuple((rec.n, rec.seed) for rec in r.records) for r in data.sweeps}
     assert len(seeds) == 1  # every sweep ran the same sizes and seeds: the same samples
+    assert {(r.estimator, r.scenario) for r in data.envelope} == {
+        (SPEC, cell) for cell in ENVELOPE}  # the user's envelope, at the largest n
+    assert {rec.n for r in data.envelope for rec in r.records} == {120}
+    section = (custom / "report.md").read_text().split("## Where is it valid?")[1]
+    assert f"- {SPEC} (yours): Validity envelope at n = 120" in section.split("\n## ")[0]
 
 
 def test_from_redraws_it_without_the_users_module(
@@ -133,6 +138,9 @@ def test_the_custom_preset_runs_every_estimator_on_the_same_design() -> None:
     assert preset.entries[3].settings == {"expectation": "p"}  # the default preset's
     assert [e.kind for e in preset.ladder] == [e.kind for e in preset.entries]
     assert all(e.scenarios == LADDER for e in preset.ladder)
+    # The envelope maps the user's estimators only (the baselines' maps are the presets').
+    assert [(e.kind, e.role) for e in preset.envelope] == [("a.mod:f", YOURS), ("fgan", YOURS)]
+    assert all(e.scenarios == tuple(ENVELOPE) for e in preset.envelope)
     assert preset.name == "a.mod_f-fgan-kl"
     assert "a.mod:f, fgan" in preset.description and "knn, classifier" in preset.description
 

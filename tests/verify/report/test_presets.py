@@ -17,7 +17,7 @@ def test_presets_name_registered_estimators_and_scenarios() -> None:
     from divergence_verify.verify.scenarios import SCENARIOS
 
     for preset in PRESETS.values():
-        for entry in (*preset.entries, *preset.ladder):
+        for entry in (*preset.entries, *preset.ladder, *preset.envelope):
             assert entry.kind in estimators.ESTIMATORS, entry
             assert entry.divergence in estimators.ESTIMATORS[entry.kind].divergences
             assert all(SCENARIOS[s].supports(entry.divergence) for s in entry.scenarios)
@@ -33,6 +33,16 @@ def test_ladder_entries_run_the_registered_ladder() -> None:
 
     for preset in PRESETS.values():
         assert all(entry.scenarios == LADDER for entry in preset.ladder)
+
+
+def test_envelope_entries_map_every_cell_of_the_grid() -> None:
+    from divergence_verify.verify.design import ENVELOPE, ENVELOPE_DIMS, ENVELOPE_KLS
+
+    assert len(ENVELOPE) == len(ENVELOPE_DIMS) * len(ENVELOPE_KLS)
+    for name in ("default", "full"):
+        preset = PRESETS[name]
+        assert {e.kind for e in preset.envelope} >= {"knn", "fgan"}, name
+        assert all(e.scenarios == tuple(ENVELOPE) for e in preset.envelope), name
 
 
 def test_presets_that_judge_convergence_meet_the_design_threshold() -> None:

@@ -88,7 +88,7 @@ def test_header_reports_computing_time_and_cache_hits(smoke: Path, tmp_path: Pat
     data = load_results(smoke / "results.json")
     assert data.cached_runs == 0  # a fresh cache
     assert data.compute_seconds == pytest.approx(
-        sum(rec.seconds for r in [*data.sweeps, *data.ladder] for rec in r.records))
+        sum(rec.seconds for r in data.every_sweep for rec in r.records))
     text = (smoke / "report.md").read_text()
     assert f"{data.runs} runs (none read from the cache); computing time" in text
     status = main(["report", "--preset", "smoke", "--out-root", str(tmp_path),

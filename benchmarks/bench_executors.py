@@ -49,7 +49,7 @@ def _report(preset: str, workers: int, folder: Path) -> tuple[float, list[float]
                    env={**os.environ, "OMP_NUM_THREADS": "1"})
     wall = time.perf_counter() - start
     data = json.loads((folder / f"w{workers}" / "results.json").read_text())
-    values = [r["estimate"] for part in ("sweeps", "ladder") for s in data[part]
+    values = [r["estimate"] for part in ("sweeps", "ladder", "envelope") for s in data[part]
               for r in s["records"]]
     return wall, values
 

@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from divergence_verify.verify.design import ENVELOPE_DIMS, ENVELOPE_KLS, Rules
+from divergence_verify.verify.design import ENVELOPE, ENVELOPE_DIMS, Rules
 from divergence_verify.verify.pairing import PairedScenario, Verdict
 from divergence_verify.verify.report import prose
 from divergence_verify.verify.report.envelope import envelope_maps, envelope_sentence, valid_to
@@ -164,8 +164,11 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
                                  f"n = {max(p.sizes)}: {ladder_labels}"))
     if data.envelope:
         labels = ", ".join(dict.fromkeys(r.estimator for r in data.envelope))
-        tested.append(("Envelope", f"KL {', '.join(f'{kl:g}' for kl in ENVELOPE_KLS)} nats in "
-                                   f"d = {', '.join(map(str, ENVELOPE_DIMS))} dimensions "
+        cells = [ENVELOPE[r.scenario] for r in data.envelope if r.scenario in ENVELOPE]
+        dims = sorted({d for d, _ in cells})
+        kls = sorted({kl for _, kl in cells})
+        tested.append(("Envelope", f"KL {', '.join(f'{kl:g}' for kl in kls)} nats in "
+                                   f"d = {', '.join(map(str, dims))} dimensions "
                                    f"(N(μ, I) vs N(0, I)) at n = {max(p.sizes)}: {labels}"))
     tested.append(("Preset", f"{p.name}: {p.description}"))
     return title, tested

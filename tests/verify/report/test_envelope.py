@@ -103,6 +103,9 @@ def test_the_page_shows_the_envelope_table_and_findings() -> None:
     summary = build_summary([], [], data.rules, envelope=data.envelope)
     page = build_page(data, summary, [])
     assert page.envelope is not None
+    assert dict(page.tested)["Envelope"] == ("KL 0.1, 1, 5, 10, 20 nats in d = 1, 2, 8, 32, 128 "
+                                             "dimensions (N(μ, I) vs N(0, I)) at n = 4000: "
+                                             "good[kl], bad[kl]")
     assert [row[0].text for row in page.envelope.rows] == ["good[kl]", "bad[kl]"]
     good_row, bad_row = ([c.text for c in row] for row in page.envelope.rows)
     assert good_row[2:] == ["≤ 5"] * 5 + ["15 / 0 / 10"]

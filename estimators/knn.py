@@ -56,6 +56,7 @@ from scipy.special import digamma, gammaln
 
 from divergence_verify.estimators.base import BaseEstimator
 from divergence_verify.estimators.preprocessing import check_preprocessing, fit_preprocessing
+from divergence_verify.estimators.threads import query_workers
 from divergence_verify.estimators.validation import check_seed
 
 # hellinger = 2 - 2 I_{1/2} and chi2 = I_2 - 1: name -> (alpha, offset, scale) of offset + scale*I.
@@ -89,8 +90,8 @@ def _knn_distances(
         )
     # Querying order k + 1 within the same sample skips the point itself (its distance 0 is the
     # smallest); only the requested order is returned, not the whole neighbour list.
-    rho = cKDTree(own).query(own, k=[k + 1], workers=-1)[0][:, 0]
-    nu = cKDTree(other).query(own, k=[l_cross], workers=-1)[0][:, 0]
+    rho = cKDTree(own).query(own, k=[k + 1], workers=query_workers())[0][:, 0]
+    nu = cKDTree(other).query(own, k=[l_cross], workers=query_workers())[0][:, 0]
     if np.any(rho == 0.0):
         raise ValueError(
             f"{own_label} has a point repeated more than k = {k} times (its k-th neighbour "

@@ -169,6 +169,7 @@ class _Run:
         self.cache = cache
         self.progress = progress
         self.threads = threads
+        self.cpu_threads: int | None = None
         self.records: dict[tuple[int, int, int], Record] = {}
         self.cached = [0] * len(jobs)
         self.total = sum(len(j.sizes) * len(j.seeds) for j in jobs)
@@ -268,7 +269,8 @@ class _Run:
         job = self.jobs[task.job]
         gpu = job.device == "cuda"
         return Unit(job.estimator, job.scenario, task.n, task.seeds, job.sample_device,
-                    threads=None if gpu else self.threads, gpu=gpu, split=job.split)
+                    threads=None if gpu else self.threads, gpu=gpu, split=job.split,
+                    cpu_threads=self.cpu_threads)
 
     def _launch(self, task: _Task, workers: Workers,
                 inflight: dict[cf.Future[Any], _Task]) -> None:
@@ -337,6 +339,9 @@ class _Run:
 
     def execute(self, workers: Workers) -> None:
         """Submit, collect and wait until every run is recorded."""
+        # In this process a kNN query may use every core; on a pool or a cluster each worker
+        # has one, so that N workers on N cores do not run N x N query threads.
+        self.cpu_threads = None if workers.inline else 1
         inflight: dict[cf.Future[Any], _Task] = {}
         with self._heartbeat():
             while self.pending or self.suspects or inflight or self.waiting:

@@ -30,6 +30,7 @@ import numpy as np
 
 from divergence_verify.estimators import BaseEstimator, is_builtin
 from divergence_verify.estimators.hooks import BATCH, global_seed, seeding
+from divergence_verify.estimators.threads import cpu_threads
 from divergence_verify.verify.capture import Capture, capture
 from divergence_verify.verify.scenarios import Scenario
 
@@ -99,6 +100,10 @@ class Unit:
         None: float64 numpy arrays.
     threads : int, optional
         Torch threads for the run on the CPU (None: leave torch's setting alone).
+    cpu_threads : int, optional
+        Threads of the classical estimators' own parallel loops (kNN's neighbour queries,
+        :func:`divergence_verify.estimators.threads.cpu_threads`); None: every core. A pool or
+        cluster worker gets 1, so that its workers do not oversubscribe the cores.
     gpu : bool
         Whether the unit computes on a GPU (an executor with resources places it on a GPU
         worker).
@@ -115,6 +120,7 @@ class Unit:
     threads: int | None = DEFAULT_THREADS
     gpu: bool = False
     split: int | None = None
+    cpu_threads: int | None = None
 
     @property
     def label(self) -> str:
@@ -142,7 +148,7 @@ def run_unit(unit: Unit) -> list[Record]:
     An estimator's exception is recorded in its run's record (``error``), never raised: only a
     fault of the worker itself (a killed process, an unpicklable result) fails the call.
     """
-    with _threads(unit):
+    with _threads(unit), cpu_threads(unit.cpu_threads):
         if len(unit.seeds) > 1:
             batch = _run_batch(unit)
             if batch is not None:

@@ -84,6 +84,29 @@ def test_every_executor_gives_bit_identical_estimates():
         assert all(r.ok for r in a.records)
 
 
+BUDGET = """
+from divergence_verify.estimators.threads import query_workers
+
+def budget(x_p, x_q):
+    return float(query_workers())
+"""
+
+
+def test_pool_workers_get_one_query_thread_and_this_process_every_core(user_modules):
+    # kNN's neighbour queries take the unit's budget: every core in this process, one per pool
+    # worker (two workers on two cores each starting two query threads oversubscribed them).
+    user_modules("dvbudget", BUDGET)
+    import dvbudget
+
+    def job():
+        return [plan_sweep(dvbudget.budget, SCENARIO, "kl", [20], 2, cached=False)]
+
+    (inline,) = run_sweeps(job())
+    (pooled,) = run_sweeps(job(), executor=2)
+    assert [r.estimate for r in inline.records] == [-1.0, -1.0]
+    assert [r.estimate for r in pooled.records] == [1.0, 1.0]
+
+
 def test_workers_for_accepts_counts_executors_and_refuses_the_rest():
     assert workers_for(None).inline and workers_for(1).inline
     pool = workers_for(3)

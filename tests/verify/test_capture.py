@@ -84,7 +84,9 @@ def test_captured_text_survives_the_cache(chatty, tmp_path):
 
 def test_long_output_is_cut_and_repeated_warnings_are_counted():
     def noisy(x_p, x_q):
-        print("x" * (MAX_CHARS + 500), end="")
+        # More than twice what is kept, so that the count of what was cut is not also the
+        # remainder of a division (a planted `total % kept` gave 500 for MAX_CHARS + 500).
+        print("x" * (2 * MAX_CHARS + 500), end="")
         for k in range(MAX_WARNINGS + 3):
             warnings.warn(f"warning {k}", stacklevel=2)
         for _ in range(3):
@@ -92,7 +94,7 @@ def test_long_output_is_cut_and_repeated_warnings_are_counted():
         return 0.0
 
     (record,) = sweep(noisy, SCENARIO, "kl", [50], 1).records
-    assert record.stdout == "x" * MAX_CHARS + "\n[... 500 more characters not kept]"
+    assert record.stdout == "x" * MAX_CHARS + f"\n[... {MAX_CHARS + 500} more characters not kept]"
     assert record.warnings[0] == "UserWarning: warning 0"
     assert len(record.warnings) == MAX_WARNINGS + 1
     assert record.warnings[-1] == "... 4 more distinct warnings not kept"

@@ -174,6 +174,16 @@ def test_the_smoke_design_is_one_a_certificate_accepts():
     assert predicted_slope_se(SMOKE_SIZES, SMOKE_SEEDS) <= Rules().max_slope_se
 
 
+def test_the_readme_states_the_smoke_design():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `--verify-preset"))
+    sizes = ", ".join(map(str, SMOKE_SIZES))
+    runs = len(SMOKE_SIZES) * SMOKE_SEEDS
+    assert f"`smoke` is n = {sizes} with {SMOKE_SEEDS} seeds ({runs} runs per scenario" in row
+
+
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"xfail": {"nope": "why"}}, "xfail names scenario 'nope', which is not among the cases' "
                                  "scenarios: " + ", ".join(sorted(DEFAULT_SCENARIOS["kl"]))),

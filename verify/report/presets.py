@@ -126,8 +126,9 @@ PRESETS: dict[str, Preset] = {
     # of 0.13, within Rules.max_slope_se = 0.15. Neural critics train a fixed number of steps, so
     # n = 4000 costs them about what n = 2000 does.
     "default": Preset(
-        "default", "CPU, a few minutes on 2 cores: every built-in kind on the default scenarios "
-        "(neural critics with a reduced training budget)",
+        "default", "CPU, about 8 minutes on 2 cores: every built-in kind on the default "
+        "scenarios (neural critics with a reduced training budget), the ladder, and the "
+        "validity envelope of knn and fgan[kl]",
         sizes=DEFAULT_SIZES, seeds=6,
         entries=(
             *_CLASSICAL,

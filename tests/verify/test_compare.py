@@ -205,3 +205,10 @@ def test_compare_command_refuses_bad_input_before_running(tmp_path: Path) -> Non
         compare_command("knn", "classifier", divergence="kl", cache=None, quiet=True,
                         out=str(afile))
     assert not (tmp_path / "x").exists()
+
+
+def test_compare_command_refuses_sizes_that_cannot_fit_before_running(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"--sizes 1000000000: a run needs about .* GiB"):
+        compare_command("knn", "classifier", divergence="kl", cache=None, quiet=True,
+                        sizes=[100, 10**9], out=str(tmp_path / "x"))
+    assert not (tmp_path / "x").exists()

@@ -164,6 +164,19 @@ def test_global_seeding_makes_unseeded_code_reproducible_and_restores_the_state(
     assert _run(unseeded, seeds=(5,)).records[0].estimate == expected
 
 
+def test_global_seeding_seeds_numpy_with_the_run_seed_itself():
+    # Each generator on its own (an unseeded estimator may draw from numpy's alone): seed s is
+    # numpy's seed s, so seeds never share draws (a planted `seed % 2*32` gave seeds 0 and 2
+    # the same numbers while Python's generator still told them apart).
+    draws = []
+    for seed in (0, 1, 2, 3, 2**32 + 1):
+        with global_seed(seed):
+            draws.append(np.random.normal(size=3).tolist())
+        np.random.seed(seed % 2**32)
+        assert draws[-1] == np.random.normal(size=3).tolist()
+    assert len({tuple(d) for d in draws[:4]}) == 4 and draws[4] == draws[1]
+
+
 def test_global_seeding_seeds_torch_and_restores_it():
     torch = pytest.importorskip("torch")
 

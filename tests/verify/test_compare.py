@@ -207,8 +207,14 @@ def test_compare_command_refuses_bad_input_before_running(tmp_path: Path) -> Non
     assert not (tmp_path / "x").exists()
 
 
-def test_compare_command_refuses_sizes_that_cannot_fit_before_running(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"--sizes 1000000000: a run needs about .* GiB"):
+def test_compare_command_refuses_sizes_that_cannot_fit_before_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A machine with 64 KiB free: n = 400 in 8-D does not fit. (Small sizes, so that a check
+    # that is skipped runs a quick comparison and fails the test, instead of exhausting memory.)
+    from divergence_verify.reference import memory
+
+    monkeypatch.setattr(memory, "available_memory_bytes", lambda: 64 * 1024)
+    with pytest.raises(ValueError, match=r"--sizes 400: a run needs about .* GiB"):
         compare_command("knn", "classifier", divergence="kl", cache=None, quiet=True,
-                        sizes=[100, 10**9], out=str(tmp_path / "x"))
+                        sizes=[200, 400], seeds=2, out=str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()

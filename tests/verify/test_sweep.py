@@ -135,6 +135,13 @@ def test_size_stats_bias_interval_and_rmse():
     assert s.bias_high - s.bias == pytest.approx(3.1824 * 0.129099 / 2, rel=1e-3)
 
 
+def test_size_stats_of_one_run_has_an_unbounded_interval():
+    # One run says nothing about its own spread: the interval is (-inf, inf), never NaN.
+    s = size_stats(100, [1.3], truth=1.0, seconds=[0.1])
+    assert s.runs == 1 and s.bias == pytest.approx(0.3) and math.isnan(s.sd)
+    assert (s.bias_low, s.bias_high) == (-math.inf, math.inf)
+
+
 def test_fit_rate_recovers_a_known_slope():
     n = np.array([100, 200, 400, 800])
     fit = fit_rate(n, 3.0 * n ** -0.5)

@@ -410,5 +410,5 @@ def envelope_map(maps: Sequence[EnvelopeMap]) -> Figure:
 
 
 def _tolerances(ratio: float) -> str:
-    """An error in tolerances, short: ``+0.42``, ``-3.1``, ``+120``."""
-    return f"{ratio:+.2g}" if abs(ratio) < 100 else f"{ratio:+.0f}"
+    """An error in tolerances, short enough for a cell of a three-panel row: ``+0.4``, ``+12``."""
+    return f"{ratio:+.1f}" if abs(ratio) < 9.95 else f"{ratio:+.0f}"

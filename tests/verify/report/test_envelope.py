@@ -128,11 +128,12 @@ def test_the_map_has_a_panel_per_estimator_and_the_error_in_tolerances() -> None
     assert [ax.get_title() for ax in panels] == ["good[kl]", "bad[kl]"]
     texts = [t.get_text() for t in panels[0].texts]
     assert len(texts) == len(ENVELOPE)
-    assert texts.count("+0") == 15  # exact cells (the spread is 1e-4)
+    assert texts.count("+0.0") == 15  # exact cells (the spread is 1e-4)
     assert "-9.8" in texts  # KL 10: error -5 against the tolerance 0.01 + 0.05 * 10
     assert [t.get_text() for t in panels[0].get_xticklabels()] == [str(d) for d in ENVELOPE_DIMS]
 
 
-@pytest.mark.parametrize(("ratio", "text"), [(0.4213, "+0.42"), (-3.14, "-3.1"), (123.4, "+123")])
+@pytest.mark.parametrize(("ratio", "text"), [(0.4213, "+0.4"), (-3.14, "-3.1"), (-9.96, "-10"),
+                                            (12.4, "+12"), (123.4, "+123")])
 def test_errors_are_written_short(ratio: float, text: str) -> None:
     assert figures._tolerances(ratio) == text

@@ -489,8 +489,8 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
     from divergence_verify.verify.report.presets import PRESET_NAMES  # data only: light
 
     p.add_argument("--preset", choices=PRESET_NAMES, default=None,
-                   help="what to run: default (CPU, a few minutes), full (certification, GPU "
-                        "advised), smoke (seconds); default: default")
+                   help="what to run: default (CPU, about 8 minutes on 2 cores), full "
+                        "(certification, GPU advised), smoke (seconds); default: default")
     p.add_argument("--name", default=None,
                    help="report folder name under --out-root, one plain name (default: the "
                         "preset's; with --from: the folder of the results file)")

@@ -33,6 +33,11 @@ def _stem(*parts: str) -> str:
     return "_".join(safe_name(p) for p in parts)
 
 
+def report_summary(data: ReportData) -> Summary:
+    """Judge a report's sweeps, ladder and envelope, with its roles (the one call of it)."""
+    return build_summary(data.sweeps, data.ladder, data.rules, data.roles(), data.envelope)
+
+
 def plan_figures(data: ReportData, summary: Summary) -> list[tuple[FigureRef, Callable[[], Any]]]:
     """The figures of a report in order, each with the call that draws it."""
     from divergence_verify.verify.scenarios import SCENARIOS
@@ -115,8 +120,7 @@ def write(data: ReportData, out: str | os.PathLike[str]) -> list[Path]:
     folder = OutputFolder(out)
     results = folder.write_json("results.json", data.to_dict())
     data = load_results(results)
-    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles(),
-                            data.envelope)
+    summary = report_summary(data)
     refs, images, paths = [], {}, []
     for ref, draw in plan_figures(data, summary):
         png, svg = plotting.encode(draw())
@@ -212,8 +216,7 @@ def report_command(
         out = report_folder(out_root or DEFAULT_REPORT_ROOT, name or data.preset.name)
     paths = write(data, out)
     data = load_results(out / "results.json")
-    summary = build_summary(data.sweeps, data.ladder, data.rules, data.roles(),
-                            data.envelope)
+    summary = report_summary(data)
     _print_summary(data, summary)
     figures_written = sum(p.suffix == ".png" for p in paths)
     print(f"wrote {paths[0]} (and report.md, results.json, {figures_written} figures as PNG and "

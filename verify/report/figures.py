@@ -293,9 +293,20 @@ _CELL_COLORS = {Status.PASS: ("#d9f2d9", "#145214"), Status.FAIL: ("#f8d7d7", "#
 """Face and ink colours of the summary grid's cells (the HTML's CSS uses the same)."""
 
 
+_GRID_COLUMNS = 5
+"""Most scenario columns in one block of the summary grid: at 9-point text a column of the 7-inch
+figure then holds about 15 characters; more scenarios continue in a block below."""
+_CHAR_IN = 0.075
+"""Width of one character of 9-point text, inches (DejaVu Sans, with a margin)."""
+
+
 @styled
 def certificate_grid(cells: Sequence[GridCell], title: str = "", note: str = "") -> Figure:
     """Draw the certificate summary as a coloured grid: estimators down, scenarios across.
+
+    Scenarios beyond :data:`_GRID_COLUMNS` continue in blocks below (each block showing only
+    the estimators swept on its scenarios), and every line of a cell is wrapped to its column,
+    so that no text runs into its neighbour's.
 
     Parameters
     ----------
@@ -311,43 +322,60 @@ def certificate_grid(cells: Sequence[GridCell], title: str = "", note: str = "")
     Returns
     -------
     Figure
-        :data:`WIDE` inches wide, every text at the report's smallest font size or larger.
+        :data:`WIDE` inches wide, every text at the report's smallest font size or larger; one
+        axes per block of columns.
     """
     rows = list(dict.fromkeys(c.estimator for c in cells))
     cols = list(dict.fromkeys(c.scenario for c in cells))
     at = {(c.estimator, c.scenario): c for c in cells}
-    most = max((len(c.lines) for c in cells), default=1)
+    count = math.ceil(len(cols) / _GRID_COLUMNS)
+    per = math.ceil(len(cols) / count)
+    blocks = [cols[i:i + per] for i in range(0, len(cols), per)]
+    label_in = _CHAR_IN * max(len(r) for r in rows) + 0.2
+    width = max(8, int((WIDE - label_in - 0.3) / per / _CHAR_IN))  # characters per column
+
+    def lines_of(cell: GridCell | None) -> list[tuple[str, bool]]:
+        if cell is None:
+            return [("—", False)]
+        return [(part, k == 0) for k, line in enumerate(cell.lines)
+                for part in textwrap.wrap(line, width) or [""]]
+
+    shown = [[r for r in rows if any((r, c) in at for c in block)] for block in blocks]
+    most = max(len(lines_of(c)) for c in cells)
     line_in = 0.17  # inches per line of 9-point text, with leading
     cell_h = 0.12 + line_in * most
-    head = 0.35 * max(len(textwrap.wrap(c, 13, break_on_hyphens=True)) for c in cols)
-    fig, ax = plt.subplots(figsize=(WIDE, 0.6 + head + cell_h * len(rows)),
-                           layout="constrained")
-    for i, row in enumerate(rows):
-        for j, col in enumerate(cols):
-            cell = at.get((row, col))
-            face, ink = _CELL_COLORS.get(cell.status, ("#eeeeee", "#333333")) if cell else (
-                "#f4f4f4", "#999999")
-            ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white",
-                                       linewidth=2))
-            lines = cell.lines if cell else ("—",)
-            for k, text in enumerate(lines):
-                y = i + 0.5 + (k - (len(lines) - 1) / 2) * (0.92 / most)
-                ax.text(j + 0.5, y, text, ha="center", va="center", color=ink,
-                        fontweight="bold" if k == 0 else "normal")
-    ax.set_xlim(0, len(cols))
-    ax.set_ylim(len(rows), 0)
-    ax.set_xticks([j + 0.5 for j in range(len(cols))])
-    ax.set_xticklabels([textwrap.fill(c, 13, break_on_hyphens=True) for c in cols])
-    ax.xaxis.tick_top()
-    ax.set_yticks([i + 0.5 for i in range(len(rows))])
-    ax.set_yticklabels(rows)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
+    heads = [0.35 * max(len(textwrap.wrap(c, width, break_on_hyphens=True)) for c in block)
+             for block in blocks]
+    heights = [head + cell_h * len(names) for head, names in zip(heads, shown, strict=True)]
+    fig, axes = plt.subplots(len(blocks), 1, figsize=(WIDE, 0.6 + sum(heights)),
+                             height_ratios=heights, squeeze=False, layout="constrained")
+    for ax, block, names in zip(axes[:, 0], blocks, shown, strict=True):
+        for i, row in enumerate(names):
+            for j, col in enumerate(block):
+                cell = at.get((row, col))
+                face, ink = _CELL_COLORS.get(cell.status, ("#eeeeee", "#333333")) if cell else (
+                    "#f4f4f4", "#999999")
+                ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=face, edgecolor="white",
+                                           linewidth=2))
+                lines = lines_of(cell)
+                for k, (text, bold) in enumerate(lines):
+                    y = i + 0.5 + (k - (len(lines) - 1) / 2) * (0.92 / most)
+                    ax.text(j + 0.5, y, text, ha="center", va="center", color=ink,
+                            fontweight="bold" if bold else "normal")
+        ax.set_xlim(0, per)  # a shorter last block keeps the columns' width
+        ax.set_ylim(len(names), 0)
+        ax.set_xticks([j + 0.5 for j in range(len(block))])
+        ax.set_xticklabels([textwrap.fill(c, width, break_on_hyphens=True) for c in block])
+        ax.xaxis.tick_top()
+        ax.set_yticks([i + 0.5 for i in range(len(names))])
+        ax.set_yticklabels(names)
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
     if title:
-        ax.set_title(textwrap.fill(title, 95))
+        fig.suptitle(textwrap.fill(title, 95))
     if note:
-        ax.set_xlabel(textwrap.fill(note, 110), color="#444444")
+        axes[-1, 0].set_xlabel(textwrap.fill(note, 110), color="#444444")
     return fig
 
 

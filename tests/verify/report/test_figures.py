@@ -31,16 +31,16 @@ def _texts(fig: object) -> list[Text]:
 
 
 def _all_figures(smoke: Path) -> list[object]:
-    from divergence_verify.verify.report.build import plan_figures
+    from divergence_verify.verify.report.build import plan_figures, report_summary
 
     data = load_results(smoke / "results.json")
-    summary = build_summary(data.sweeps, data.ladder, data.rules)
-    return [(ref, draw()) for ref, draw in plan_figures(data, summary)]
+    return [(ref, draw()) for ref, draw in plan_figures(data, report_summary(data))]
 
 
 def test_figures_are_sized_for_print_with_readable_text(smoke: Path) -> None:
     drawn = _all_figures(smoke)
-    assert {ref.section for ref, _ in drawn} == {"summary", "ladder", "rate", "estimate"}
+    assert {ref.section for ref, _ in drawn} == {"summary", "ladder", "envelope", "rate",
+                                                  "estimate"}
     for ref, fig in drawn:
         width = fig.get_size_inches()[0]
         assert width == pytest.approx(ref.width_in)
@@ -83,6 +83,26 @@ def test_summary_grid_has_a_cell_per_swept_pair() -> None:
     assert len(faces) == 4  # pass, fail, waived and the grey of the pair not swept
     width, height = Image.open(io.BytesIO(plotting.encode(fig)[0])).size
     assert width > height > 100
+
+
+def test_many_scenarios_continue_in_blocks_and_no_cell_text_leaves_its_column() -> None:
+    scenarios = [f"scenario-number-{k}" for k in range(7)]
+    lines = ("INCONCL.", "accuracy, spread", "error -0.0227", "error CI borderline", "slope -0.52")
+    cells = [GridCell("knn[kl]", s, Status.INCONCLUSIVE, lines) for s in scenarios[:5]]
+    cells += [GridCell("empirical_w1[w1]", s, Status.PASS, ("PASS",)) for s in scenarios[5:]]
+    fig = figures.certificate_grid(cells, title="t")
+    first, second = fig.axes
+    heads = [[t.get_text().replace("\n", "") for t in ax.get_xticklabels()] for ax in fig.axes]
+    assert heads == [scenarios[:4], scenarios[4:]]
+    # Each block shows only the estimators swept on its scenarios.
+    assert [t.get_text() for t in first.get_yticklabels()] == ["knn[kl]"]
+    assert [t.get_text() for t in second.get_yticklabels()] == ["knn[kl]", "empirical_w1[w1]"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        column = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+        for text in ax.texts:
+            assert text.get_window_extent(renderer).width <= column, text.get_text()
 
 
 def test_estimate_figure_shows_a_truth_beyond_every_estimate(smoke: Path) -> None:

@@ -166,20 +166,23 @@ class NeuralEstimator(BaseEstimator):
     preprocess: str = "auto"
     progress: dataclasses.InitVar[ProgressFn | None] = None
 
-    AUTO_PREPROCESS = "robust"
-    """Class attribute: the map of ``preprocess="auto"`` for f-divergences (median/IQR: unit
-    free from 1e-300 to 1e300, and not squashed by heavy tails as mean/SD is). Measured with
-    f-GAN KL, defaults otherwise, on held-out MI instances (n = 5000, sampling seeds 1000-1001;
+    AUTO_PREPROCESS = "adaptive"
+    """Class attribute: the map of ``preprocess="auto"`` for f-divergences: median/IQR per
+    coordinate, rank-Gaussianisation on the heavy-tailed ones (:mod:`estimators.preprocessing`;
+    unit free from 1e-300 to 1e300 either way). Measured with f-GAN KL, defaults otherwise, on
+    held-out MI instances (n = 5000, sampling seeds 1000-1001;
     ``benchmarks/bench_estimator_targets.py``), mean of the estimates (truth 1 in each), for
     ``"standard"`` (the mean/SD map before issue 14) / ``"robust"`` / ``"copula"``:
     ``student-t-mi@1000,dof=1.0`` -0.000 / 0.140 / 0.649; ``transformed-mi@1001`` (asinh of a
     Student-t) 0.790 / 0.787 / 0.838; ``gaussian-mi@1000`` 0.907 / 0.908 / 0.907;
     ``gaussian-mean-shift@1001,dim=2`` 0.955 / 0.956 / 0.953. The copula map is the best on
-    heavy tails but not the default: on nearly separable pairs (KL = 10 nats, 2-D, n = 2000,
-    500 steps; ``test_large_kl_stays_finite``) it steepens the critic's task where the pooled
-    sample has a gap, and the f-GAN/NWJ held-out bound rose to 17.5 (8.0 robust, 8.4
-    standard); on the held-out 2-D ladder (n = 4000) f-GAN with copula gave 29.9 for 10 nats.
-    Pass ``preprocess="copula"`` for heavy-tailed data of moderate divergence."""
+    heavy tails but bends nearly separable pairs (KL = 10 nats, 2-D, n = 2000, 500 steps;
+    ``test_large_kl_stays_finite``): it steepens the critic's task where the pooled sample has
+    a gap, and the f-GAN/NWJ held-out bound rose to 17.5 (8.0 robust, 8.4 standard); on the
+    held-out 2-D ladder (n = 4000) f-GAN with copula gave 29.9 for 10 nats. ``"adaptive"``
+    takes each where it helps: on those instances it is the copula map for Student-t with 1 or
+    2 dof (f-GAN 0.649 at dof 1) and the robust map for the Gaussian ladder, where no
+    coordinate is heavy-tailed (the same estimates as ``"robust"``)."""
 
     isotropic_scaling = False
     """Class attribute: standardise with one scalar scale and multiply the estimate by it (for
@@ -196,9 +199,9 @@ class NeuralEstimator(BaseEstimator):
         self.standardize = check_bool(self.standardize, "standardize")
         if self.preprocess != "auto":
             check_preprocessing(self.preprocess)
-            if self.isotropic_scaling and self.preprocess == "copula":
+            if self.isotropic_scaling and self.preprocess in ("copula", "adaptive"):
                 raise ValueError(
-                    f"{self.kind} estimates W1, which the copula map does not keep; use "
+                    f"{self.kind} estimates W1, which the {self.preprocess} map does not keep; use "
                     f"preprocess 'auto' or one of {', '.join(PREPROCESSING[:3])}"
                 )
         self.last_details: dict[str, Any] = {}

@@ -70,6 +70,9 @@ def test_empirical_w1_is_certified(certify_estimator):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "issue 14, open: f-GAN KL is biased low on mixture1d (-0.031 at n = 4000, tolerance "
+    "0.018; -0.041 before the adaptive map) and so not certified on every default scenario"))
 def test_fgan_kl_is_certified_on_the_default_scenarios(certify_estimator):
     certify_estimator(make_estimator("fgan", divergence="kl", device="cpu"), "kl")
 

@@ -18,6 +18,7 @@ from divergence_verify.estimators import make_estimator
 from divergence_verify.estimators.preprocessing import (
     PREPROCESSING,
     fit_preprocessing,
+    heavy_tailed,
     power_of_two_scale,
 )
 
@@ -100,6 +101,38 @@ def test_copula_map_is_injective_and_fitted_on_pooled_rows():
     )
 
 
+def test_adaptive_map_squashes_only_heavy_tailed_coordinates():
+    rng = np.random.default_rng(8)
+    pooled = np.column_stack([
+        rng.normal(size=4000),                            # Gaussian: ratio 3.45
+        rng.standard_t(1, size=4000),                     # Cauchy: 31.8
+        rng.standard_t(2, size=4000),                     # t2: 8.5
+        rng.standard_t(5, size=4000),                     # t5: 4.6, under the threshold
+        np.r_[rng.normal(size=2000), rng.normal(size=2000) + 4.5],  # well-separated mixture
+    ])
+    assert heavy_tailed(pooled).tolist() == [False, True, True, False, False]
+    adaptive = fit_preprocessing(pooled, "adaptive")
+    robust = fit_preprocessing(pooled, "robust")
+    copula = fit_preprocessing(pooled, "copula")
+    grid = np.sort(np.concatenate([pooled[:, 1], [-1e12, -1e6, 1e6, 1e12]]))
+    rows = np.column_stack([grid] * 5)
+    mapped = adaptive.apply(rows)
+    # Light-tailed coordinates are the robust affine map, heavy ones the copula map.
+    light = [0, 3, 4]
+    np.testing.assert_array_equal(mapped[:, light], robust.apply(rows)[:, light])
+    np.testing.assert_array_equal(mapped[:, [1, 2]], copula.apply(rows)[:, [1, 2]])
+    assert np.all(np.diff(mapped, axis=0) > 0)  # strictly increasing in every coordinate
+    # A Gaussian pair's KL stays quadratic-exact for the classifier: no coordinate is bent.
+    assert not heavy_tailed(rng.normal(size=(2000, 3)) * 1e-200).any()
+
+
+def test_heavy_tail_rule_with_ties():
+    # Zero IQR: heavy when the tails spread, not when the column is constant.
+    ties = np.zeros((100, 2))
+    ties[:3, 0] = [5.0, -7.0, 9.0]
+    assert heavy_tailed(ties).tolist() == [True, False]
+
+
 def test_power_of_two_scale():
     assert power_of_two_scale(np.array([[3.0, -5.0]])) == 8.0
     assert power_of_two_scale(np.zeros((2, 2))) == 1.0
@@ -114,5 +147,9 @@ def test_preprocess_setting_is_checked():
         make_estimator("classifier", "kl", preprocess=1)
     with pytest.raises(ValueError, match="copula map does not keep"):
         make_estimator("w1_critic", "w1", preprocess="copula")
+    with pytest.raises(ValueError, match="adaptive map does not keep"):
+        make_estimator("w1_critic", "w1", preprocess="adaptive")
+    with pytest.raises(ValueError, match="not a similarity"):
+        fit_preprocessing(np.ones((4, 2)), "adaptive", isotropic=True)
     with pytest.raises(ValueError, match="preprocess must be one of"):
         make_estimator("fgan", "kl", preprocess="zscore")

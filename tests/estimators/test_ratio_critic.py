@@ -22,10 +22,12 @@ def test_registered_for_every_divergence():
 
 @pytest.mark.parametrize("form", ["plugin", "bound"])
 def test_kl_on_a_gaussian_shift(form):
-    # N(1, 1) vs N(0, 1): KL = 0.5. One seeded run; 0.15 is about 4 SD of this configuration's
-    # estimate at n = 1000 (the held-out split has 200 rows per side).
-    est = make_estimator("ratio_critic", "kl", form=form, device="cpu", seed=3, steps=600)
-    assert est.estimate(*_pair()) == pytest.approx(0.5, abs=0.15)
+    # N(1, 1) vs N(0, 1): KL = 0.5. One run at n = 1000 (200 held-out rows per side) has SD
+    # 0.098 (plug-in; bound 0.087; 20 seeds on other samples: means 0.509, 0.491), so the test takes
+    # the mean of 8 seeded runs: SE 0.035, and 0.15 is 4.3 SE (two-sided false alarm < 1e-4).
+    est = make_estimator("ratio_critic", "kl", form=form, device="cpu", steps=600)
+    values = [est.with_seed(seed).estimate(*_pair(1234 + seed)) for seed in range(8)]
+    assert np.mean(values) == pytest.approx(0.5, abs=0.15)
 
 
 def test_separable_samples_reach_the_bound():

@@ -108,10 +108,9 @@ def _features(x: np.ndarray, kind: str) -> np.ndarray:
     rows, cols = np.triu_indices(x.shape[1])
     columns = [x, x[:, rows] * x[:, cols]]
     if kind == "log":
-        # log(1 + t^2) = 2 log |(1, t)|, with the norm taken after dividing by the largest
-        # entry, so rows far out (robust-scaled heavy tails) give large logs, never inf.
-        top = np.maximum(1.0, np.max(np.abs(x), axis=1, keepdims=True))
-        norm = top * np.sqrt((1.0 / top) ** 2 + np.sum((x / top) ** 2, axis=1, keepdims=True))
+        # log(1 + t^2) = 2 log |(1, t)|: hypot does not overflow, so rows far out
+        # (robust-scaled heavy tails) give large logs, never inf.
+        norm = np.hypot.reduce(np.column_stack([np.ones(len(x)), x]), axis=1, keepdims=True)
         columns += [2.0 * np.log(np.hypot(1.0, x)), 2.0 * np.log(norm)]
     return np.concatenate(columns, axis=1)
 
@@ -234,7 +233,8 @@ class ClassifierEstimator(BaseEstimator):
         (``--suite ladder``, n = 4000) 8.68 / 5.52 for 5 nats and 29.5 / 10.3 for 10; the
         scale family (``--suite scale``) mean |error| 0.034 / 0.024; Gaussian MI (``--suite
         mi``) 1 and 3 nats 0.98 / 0.98 and 3.01 / 3.01. On Student-t with 1 dof both give 0.39 of
-        the truth: the quadratic model, not the map, is what falls short there.
+        the truth with quadratic features: the model, not the map, falls short there (the log
+        columns of ``features="auto"`` reach 0.79).
 
     Raises
     ------

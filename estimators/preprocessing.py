@@ -90,10 +90,7 @@ def heavy_tailed(pooled: np.ndarray) -> np.ndarray:
     A coordinate of zero IQR counts as heavy-tailed when its 1%-99% range is not zero.
     """
     q01, q25, q75, q99 = np.percentile(pooled, [1.0, 25.0, 75.0, 99.0], axis=0)
-    spread = q99 - q01
-    iqr = q75 - q25
-    # A zero IQR with a spread tail (many ties, a few outliers) counts as heavy.
-    return np.where(iqr > 0, spread > HEAVY_TAIL_RATIO * np.where(iqr > 0, iqr, 1.0), spread > 0)
+    return (q99 - q01) > HEAVY_TAIL_RATIO * (q75 - q25)
 
 
 def check_preprocessing(value: object, label: str = "preprocess") -> str:

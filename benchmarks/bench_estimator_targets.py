@@ -27,7 +27,8 @@ import time
 import numpy as np
 
 from divergence_verify.estimators import make_estimator
-from divergence_verify.verify.scenarios import get_scenario
+from divergence_verify.reference import Gaussian, GaussianMixture
+from divergence_verify.verify.scenarios import Scenario, get_scenario
 
 SUITES: dict[str, list[str]] = {
     # MI families: Gaussian, Student-t (dof 1, 2, 3) and transformed (MI = KL(joint || product)).
@@ -63,6 +64,31 @@ SUITES: dict[str, list[str]] = {
               "gaussian-covariance@1002,dim=4"],
 }
 
+
+
+def held_out_mixtures(count: int = 4) -> list[Scenario]:
+    """1-D mixture-vs-Gaussian pairs like ``mixture1d``, drawn from instance seeds 1000, ....
+
+    P is a two-component mixture (weight in [0.2, 0.8], means in [-2, 2], SDs in [0.4, 1]) and
+    Q a Gaussian centred at 0 wider than both components, as in ``mixture1d``
+    (0.3 N(-2, 0.5²) + 0.7 N(1, 1) vs N(0, 1.5²)), which none of these is.
+    """
+    out = []
+    for seed in range(1000, 1000 + count):
+        rng = np.random.default_rng(seed)
+        w = rng.uniform(0.2, 0.8)
+        means, stds = rng.uniform(-2.0, 2.0, 2), rng.uniform(0.4, 1.0, 2)
+        width = max(1.5, 0.5 * float(np.max(np.abs(means))) + float(np.max(stds)))
+        out.append(Scenario(
+            f"mixture1d-heldout@{seed}", "1-D two-component mixture vs a wider Gaussian",
+            GaussianMixture([w, 1.0 - w], means, stds**2), Gaussian([0.0], [[width**2]]),
+            tags=("mixture",)))
+    return out
+
+
+BUILT_SUITES = {"mixture": held_out_mixtures}
+"""Suites of scenarios built here rather than named (held-out twins of fixed scenarios)."""
+
 DEFAULT_ESTIMATORS = ["knn", "classifier", "fgan", "dv", "nwj"]
 
 
@@ -79,12 +105,15 @@ def tolerance(truth: float) -> float:
     return 0.02 + 0.05 * abs(truth)
 
 
-def run(estimators: list[str], scenarios: list[str], n: int, seeds: list[int]) -> list[dict]:
+def run(estimators: list[str], scenarios: list[str | Scenario], n: int,
+        seeds: list[int]) -> list[dict]:
     """Return one row per (estimator, scenario) over ``seeds``."""
     rows = []
-    for name in scenarios:
-        scen = get_scenario(name)
-        quantity = "mi" if "mi" in scen.name.split("@")[0] else "kl"
+    for item_or_name in scenarios:
+        scen = get_scenario(item_or_name) if isinstance(item_or_name, str) else item_or_name
+        name = scen.name
+        family = scen.name.split("@")[0]
+        quantity = "mi" if family.endswith("-mi") or family.startswith("mi-") else "kl"
         truth = float(scen.truth(quantity).value)
         samples = [scen.sample(n, s) for s in seeds]
         for item in estimators:
@@ -128,7 +157,7 @@ def summarise(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--suite", choices=sorted(SUITES), default="mi")
+    parser.add_argument("--suite", choices=sorted([*SUITES, *BUILT_SUITES]), default="mi")
     parser.add_argument("--scenarios", nargs="*", help="instance names (replace the suite's)")
     parser.add_argument("--estimators", nargs="*", default=DEFAULT_ESTIMATORS)
     parser.add_argument("--n", type=int, default=5000)
@@ -136,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", help="write the rows here")
     args = parser.parse_args(argv)
     seeds = list(range(1000, 1000 + args.seeds))
-    rows = run(args.estimators, args.scenarios or SUITES[args.suite], args.n, seeds)
+    suite = BUILT_SUITES[args.suite]() if args.suite in BUILT_SUITES else SUITES[args.suite]
+    rows = run(args.estimators, args.scenarios or suite, args.n, seeds)
     summarise(rows)
     if args.json:
         with open(args.json, "w") as fh:

@@ -44,6 +44,7 @@ best logistic approximation, not to :math:`D_f`.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -184,6 +185,47 @@ def _choose_l2(
     return AUTO_L2_GRID[int(np.argmin(losses))] / n
 
 
+def fit_log_ratio(
+    train_p: np.ndarray,
+    train_q: np.ndarray,
+    features: str,
+    l2: float | str,
+    max_iter: int,
+    rng: np.random.Generator,
+) -> tuple[Callable[[np.ndarray], np.ndarray], float]:
+    r"""Fit a logistic regression of P rows against Q rows; return :math:`\log\hat r` and the ridge.
+
+    The rows are already mapped (the caller's preprocessing). ``features`` is ``"quadratic"``,
+    ``"linear"`` or ``"log"`` (:func:`_features`), ``l2`` a ridge or ``"auto"``
+    (:data:`AUTO_L2_GRID`, cross-validated with ``rng``). The returned function adds the prior
+    correction :math:`\log(n_Q/n_P)`, so it estimates :math:`\log(p/q)` whatever the sizes;
+    the chosen ridge is returned with it.
+    """
+    raw_train = _features(np.concatenate([train_p, train_q]), features)
+    centre = raw_train.mean(axis=0)
+    scale = raw_train.std(axis=0)
+    scale[scale == 0.0] = 1.0  # a constant column carries no information; keep it finite
+    labels = np.concatenate([np.ones(len(train_p)), np.zeros(len(train_q))])
+    design = np.concatenate(
+        [np.ones((raw_train.shape[0], 1)), (raw_train - centre) / scale], axis=1
+    )
+    if l2 != "auto":
+        ridge = float(l2)
+    elif labels.size >= 2 * AUTO_L2_FOLDS:
+        ridge = _choose_l2(design, labels, max_iter, rng)
+    else:
+        ridge = AUTO_L2_GRID[-1] / labels.size
+    weights = _fit_logistic(design, labels, ridge, max_iter)
+    # The logit estimates log(n_P p / (n_Q q)): the prior log(n_Q / n_P) makes it log(p/q).
+    log_prior_ratio = np.log(len(train_q) / len(train_p))
+
+    def log_ratio(x: np.ndarray) -> np.ndarray:
+        raw = _features(x, features)
+        return weights[0] + ((raw - centre) / scale) @ weights[1:] + log_prior_ratio
+
+    return log_ratio, ridge
+
+
 @dataclasses.dataclass
 class ClassifierEstimator(BaseEstimator):
     r"""Density ratio from a logistic regression between the samples, plugged into :math:`D_f`.
@@ -289,29 +331,11 @@ class ClassifierEstimator(BaseEstimator):
             heavy = heavy_tailed(pooled / transform.binary_scale).any()
             features = "log" if heavy else "quadratic"
         self.last_features = features
-        raw_train = _features(transform.apply(pooled), features)
-        centre = raw_train.mean(axis=0)
-        scale = raw_train.std(axis=0)
-        scale[scale == 0.0] = 1.0  # a constant column carries no information; keep it finite
-
-        def log_ratio(x: np.ndarray) -> np.ndarray:
-            raw = _features(transform.apply(x), features)
-            return weights[0] + ((raw - centre) / scale) @ weights[1:] + log_prior_ratio
-
-        labels = np.concatenate([np.ones(train_p.size), np.zeros(train_q.size)])
-        design = np.concatenate(
-            [np.ones((raw_train.shape[0], 1)), (raw_train - centre) / scale], axis=1
+        log_ratio, self.last_l2 = fit_log_ratio(
+            transform.apply(x_p[train_p]), transform.apply(x_q[train_q]), features, self.l2,
+            self.max_iter, rng,
         )
-        l2 = (
-            _choose_l2(design, labels, self.max_iter, rng)
-            if self.l2 == "auto" and labels.size >= 2 * AUTO_L2_FOLDS
-            else (AUTO_L2_GRID[-1] / labels.size if self.l2 == "auto" else float(self.l2))
-        )
-        self.last_l2 = l2
-        weights = _fit_logistic(design, labels, l2, self.max_iter)
-        # The logit estimates log(n_P p / (n_Q q)): the prior log(n_Q / n_P) makes it log(p/q).
-        log_prior_ratio = np.log(train_q.size / train_p.size)
         form = self._expectation()
-        s_p = log_ratio(x_p[test_p]) if form in ("p", "m") else np.zeros(0)
-        s_q = log_ratio(x_q[test_q]) if form in ("q", "m") else np.zeros(0)
+        s_p = log_ratio(transform.apply(x_p[test_p])) if form in ("p", "m") else np.zeros(0)
+        s_q = log_ratio(transform.apply(x_q[test_q])) if form in ("q", "m") else np.zeros(0)
         return plugin_forms(get_divergence(self.divergence), s_p, s_q, form)

@@ -52,6 +52,10 @@ class BatchedMLP(nn.Module):
     weight_clip : float, optional
         After every optimiser step clamp all weights and biases to ``[-c, c]`` (Arjovsky et al.
         2017, Algorithm 1).
+    offset_input : bool
+        The inputs carry one more column, ``d_in + 1`` in all, that is not fed to the layers
+        but added to the output (before the clamp): a fixed base function the network corrects
+        (``ratio_critic``'s logistic base).
 
     Notes
     -----
@@ -68,6 +72,7 @@ class BatchedMLP(nn.Module):
         output_bound: float | None = None,
         spectral_norm: bool = False,
         weight_clip: float | None = None,
+        offset_input: bool = False,
     ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
@@ -83,6 +88,7 @@ class BatchedMLP(nn.Module):
         self.output_bound = output_bound
         self.spectral_norm = spectral_norm
         self.weight_clip = weight_clip
+        self.offset_input = offset_input
         widths = [d_in, *hidden, 1]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
@@ -116,7 +122,7 @@ class BatchedMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Evaluate every member on its own inputs: ``x`` [E, B, d] -> outputs [E, B]."""
-        h = x
+        h = x[..., :-1] if self.offset_input else x
         weights = self.effective_weights()
         last = len(weights) - 1
         for i, (w, b) in enumerate(zip(weights, self.biases, strict=True)):
@@ -124,6 +130,8 @@ class BatchedMLP(nn.Module):
             if i < last:
                 h = self.act(h)
         out = h.squeeze(2)
+        if self.offset_input:
+            out = out + x[..., -1]
         if self.output_bound is not None:
             out = self.output_bound * torch.tanh(out / self.output_bound)
         return out

@@ -10,7 +10,7 @@ the same numbers as its seeds run one by one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -260,6 +260,16 @@ class NeuralEstimator(BaseEstimator):
         """Return E stacked critics (initialised from ``generators``) and their objective."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def _offset_column(
+        self, train_p: np.ndarray, train_q: np.ndarray, rng: np.random.Generator
+    ) -> Callable[[np.ndarray], np.ndarray] | None:
+        """Return a base fitted on the mapped training rows, or ``None`` (the default: no base).
+
+        The critic adds the base's values to its output: they travel as an extra input column
+        (``BatchedMLP(offset_input=True)``).
+        """
+        return None
+
     # -- the estimator interface --------------------------------------------------------------
     def _estimate(self, x_p: np.ndarray, x_q: np.ndarray, seed: int) -> float:
         return float(self._fit(x_p[None], x_q[None], [seed])[0])
@@ -303,8 +313,13 @@ class NeuralEstimator(BaseEstimator):
                 tr_p, ho_p = _split(p[e], perm_p, k, n_ho)
                 tr_q, ho_q = _split(q[e], perm_q, k, m_ho)
                 transform = self._standardisation(np.concatenate([tr_p, tr_q]))
-                splits_p.append((transform.apply(tr_p), transform.apply(ho_p)))
-                splits_q.append((transform.apply(tr_q), transform.apply(ho_q)))
+                mapped = [transform.apply(x) for x in (tr_p, ho_p, tr_q, ho_q)]
+                base_rng = np.random.default_rng([seed, k])
+                column = self._offset_column(mapped[0], mapped[2], base_rng)
+                if column is not None:
+                    mapped = [np.column_stack([x, column(x)]) for x in mapped]
+                splits_p.append((mapped[0], mapped[1]))
+                splits_q.append((mapped[2], mapped[3]))
                 scales.append(transform.unit)
         train = (
             to_device(np.stack([s[0] for s in splits_p]), device),

@@ -65,7 +65,8 @@ OTHER_VALUES: dict[str, dict[str, object]] = {
     "fgan": {**NEURAL, "bound": "dv", "output_bound": 10.0, "critic": "direct"},
     "dv": {**NEURAL, "ma_rate": 0.01, "output_bound": None},
     "nwj": {**NEURAL, "output_bound": 10.0},
-    "ratio_critic": {**NEURAL, "form": "bound", "expectation": "q", "output_bound": 20.0},
+    "ratio_critic": {**NEURAL, "form": "bound", "expectation": "q", "output_bound": 20.0,
+                     "base": "none"},
     "w1_critic": {**NEURAL, "steps": 700, "weight_decay": 0.5, "lipschitz": "clip",
                   "gp_weight": 10.0, "clip_value": 0.05, "gp_one_sided": False},
 }

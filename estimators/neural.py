@@ -102,8 +102,10 @@ class NeuralEstimator(BaseEstimator):
     (``benchmarks/bench_neural.py --sections accuracy``, 2-core CPU): one split: bias +0.010,
     SD 0.023, largest |error| 0.059, 1.3 s median; ``folds=5``: bias +0.004, SD 0.017,
     largest |error| 0.027, 2.9 s median. The SD falls less than sqrt(5)-fold because part of
-    it is the critics' own training noise. The default stays one split: it halves the cost of
-    every sweep, and the certificates judge bias with the spread over seeds either way.
+    it is the critics' own training noise. The default stays one split here: it halves the cost
+    of every sweep, and the certificates judge bias with the spread over seeds either way.
+    ``ratio_critic`` cross-fits by default, where the lower SD decided certificates
+    (:class:`~estimators.ratio_critic.RatioCriticEstimator`).
 
     **Defaults, by measurement** (f-GAN KL, P = N(mu, I), Q = N(0, I), KL = 0.5, float32 CPU,
     8 seeds trained as one ensemble; bias and SD of the estimate; "gap" = mean held-out value of
@@ -413,6 +415,7 @@ def _fold_size(n: int, folds: int, label: str) -> int:
     if n < 2 * folds:
         raise ValueError(
             f"{label} has {n} sample(s): {folds}-fold cross-fitting needs at least {2 * folds}"
+            " (folds=1 holds out one split instead)"
         )
     return n // folds
 

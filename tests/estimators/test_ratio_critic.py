@@ -27,7 +27,7 @@ def test_kl_on_a_gaussian_shift(form):
     # N(1, 1) vs N(0, 1): KL = 0.5. One run at n = 1000 (200 held-out rows per side) has SD
     # 0.098 (plug-in; bound 0.087; 20 seeds on other samples: means 0.509, 0.491), so the test takes
     # the mean of 8 seeded runs: SE 0.035, and 0.15 is 4.3 SE (two-sided false alarm < 1e-4).
-    est = make_estimator("ratio_critic", "kl", form=form, device="cpu", steps=600)
+    est = make_estimator("ratio_critic", "kl", form=form, device="cpu", steps=600, folds=1)
     values = [est.with_seed(seed).estimate(*_pair(1234 + seed)) for seed in range(8)]
     assert np.mean(values) == pytest.approx(0.5, abs=0.15)
 
@@ -88,3 +88,14 @@ def test_the_quadratic_base_removes_the_bias_of_a_wider_p():
         x_p, x_q = rng.normal(m_p, s_p, (4000, 1)), rng.normal(m_q, s_q, (4000, 1))
         values.append(est.with_seed(seed).estimate(x_p, x_q))
     assert np.mean(values) == pytest.approx(truth, abs=0.065)
+
+
+def test_cross_fits_by_default_and_says_so_on_small_samples():
+    est = make_estimator("ratio_critic", "kl", device="cpu", seed=0, steps=20)
+    est.estimate(*_pair(n=40))
+    assert est.last_details["folds"] == 5
+    assert est.last_details["n_held_out"] == (40, 40)
+    with pytest.raises(ValueError, match=r"needs at least 10 \(folds=1 holds out one split"):
+        est.estimate(*_pair(n=9))
+    assert np.isfinite(make_estimator("ratio_critic", "kl", folds=1, steps=20).estimate(
+        *_pair(n=9)))

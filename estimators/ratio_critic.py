@@ -173,14 +173,18 @@ class RatioCriticEstimator(NeuralEstimator):
     and -0.083 / -0.020 (SD 0.069 / 0.050 and 0.070 / 0.050); the 10-nat 2-D ladder twin
     (``gaussian-mean-shift@1003,dim=2,kl=10.0``) -0.81 / -0.60 (SD 1.29 / 1.15). At the
     certificate's 8 seeds the mixture's tolerance (0.018) needs an SD below about 0.027 even
-    without bias. Nothing else tried on the flow twins removed their bias (folds 1, bias on
-    @1000 / @1001): 6000 steps and patience 30 stopped where the defaults do (identical
-    values); 128x128 or 3x64 hidden units -0.049 / -0.077 and -0.051 / -0.061; tanh -0.073 /
-    -0.054; batch 256 or 1024, weight decay 0.1, lr 3e-4, the copula or standard map, the
-    quadratic base, ``form="bound"`` (-0.075 / -0.043, twice the SD) and a logistic
-    recalibration of the held-out scores (-0.077 / -0.062) all stayed within -0.02 ... -0.08.
-    The linear base alone has slope 0.84-0.90 against the true log-ratio there (RMS error
-    0.5 nats), so the network's correction carries most of the flow's curvature.
+    without bias. Mean |error| on ``--suite mi`` 0.182 / 0.179 and ``--suite student-t``
+    0.080 / 0.076 (n = 5000, 3 seeds); ``benchmarks/bench_envelope.py`` cells within /
+    borderline / outside 2 / 16 / 7 and 11 / 9 / 5.
+
+    Nothing else tried on the flow twins removed their bias (folds 1, bias on @1000 / @1001):
+    6000 steps and patience 30 stopped where the defaults do (identical values); 128x128 or
+    3x64 hidden units -0.049 / -0.077 and -0.051 / -0.061; tanh -0.073 / -0.054; batch 256 or
+    1024, weight decay 0.1, lr 3e-4, the copula or standard map, the quadratic base,
+    ``form="bound"`` (-0.075 / -0.043, twice the SD) and a logistic recalibration of the
+    held-out scores (a V + b fitted on them; -0.077 / -0.062) all stayed within -0.02 ...
+    -0.08. The linear base alone has slope 0.84-0.90 against the true log-ratio there (RMS
+    error 0.5 nats), so the network's correction carries most of the flow's curvature.
     """
 
     form: str = "plugin"

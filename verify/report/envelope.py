@@ -99,3 +99,15 @@ def envelope_sentence(grid: EnvelopeMap) -> str:
             "tolerance, per dimension: " + "; ".join(reach)
             + f". {counts[Status.WITHIN]} of {len(grid.cells)} cells within, "
             f"{counts[Status.BORDERLINE]} borderline, {counts[Status.OUTSIDE]} outside.")
+
+
+def envelope_short(grid: EnvelopeMap) -> str:
+    """The envelope in a table cell: the valid KL range, dimensions with the same range grouped."""
+    groups: dict[float | None, list[str]] = {}
+    for dim in grid.dims:
+        groups.setdefault(valid_to(grid, dim), []).append(str(dim))
+    if list(groups) == [None]:
+        return f"envelope: valid in none of d = {', '.join(groups[None])}"
+    return "envelope: " + "; ".join(
+        f"{'none' if top is None else f'KL ≤ {top:g}'} in d = {', '.join(dims)}"
+        for top, dims in groups.items())

@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from divergence_verify.verify.design import ENVELOPE, ENVELOPE_DIMS, Rules
 from divergence_verify.verify.pairing import PairedScenario, Verdict
 from divergence_verify.verify.report import prose
-from divergence_verify.verify.report.envelope import envelope_maps, envelope_sentence, valid_to
+from divergence_verify.verify.report.envelope import (
+    envelope_maps,
+    envelope_sentence,
+    envelope_short,
+    valid_to,
+)
 from divergence_verify.verify.report.names import divergence_label, unit_label
 from divergence_verify.verify.report.presets import BASELINE, YOURS, Entry
 from divergence_verify.verify.report.run import ReportData
@@ -152,9 +157,16 @@ def title_and_tested(data: ReportData) -> tuple[str, list[tuple[str, str]]]:
         ("Quantities", ", ".join(_quantity(d) for d in divs)),
         ("Scenarios", "; ".join(f"{s} ({SCENARIOS[s].description})" if s in SCENARIOS else s
                                 for s in scens)),
-        ("Design", f"n = {', '.join(map(str, p.sizes))} points per side, {p.seeds} seeds per "
-                   f"size (seeds 0 to {p.seeds - 1})"),
     ]
+    if not data.sweeps:  # a ladder or envelope alone (benchmarks/bench_envelope.py)
+        parts = [what for what, runs in (("ladder", data.ladder),
+                                         ("validity envelope", data.envelope)) if runs]
+        alone = ", ".join(dict.fromkeys(r.estimator for r in [*data.ladder, *data.envelope]))
+        title = (f"{' and '.join(parts).capitalize() or 'Nothing'} of {alone or 'no estimator'}"
+                 f" at n = {max(p.sizes)} per side, {p.seeds} seeds")
+        tested = []
+    tested.append(("Design", f"n = {', '.join(map(str, p.sizes))} points per side, {p.seeds} "
+                             f"seeds per size (seeds 0 to {p.seeds - 1})"))
     if data.ladder:
         truths = sorted({r.truth.value for r in data.ladder})
         ladder_labels = ", ".join(dict.fromkeys(r.estimator for r in data.ladder))
@@ -185,15 +197,16 @@ def header_facts(data: ReportData) -> list[str]:
     else:
         cached = (f"{data.cached_runs} of them read from the cache, computed by an earlier "
                   "invocation")
-    return [
+    facts = [
         f"Created {data.created} on {data.device_name} (device {data.device}).",
         f"{data.runs} runs ({cached}); computing time {data.compute_seconds:.0f} s (the sum of "
         f"the run times); this invocation took {data.wall_seconds:.0f} s of wall time.",
-        f"Predicted standard error of every RMSE slope: {_design_se(data)} (the "
-        f"convergence rule is judged when it is at most {data.rules.max_slope_se:g}); the "
-        f"ladder runs at n = {max(p.sizes)}.",
-        f"Versions: {versions}.",
     ]
+    if data.sweeps:
+        facts.append(f"Predicted standard error of every RMSE slope: {_design_se(data)} (the "
+                     f"convergence rule is judged when it is at most "
+                     f"{data.rules.max_slope_se:g}); the ladder runs at n = {max(p.sizes)}.")
+    return [*facts, f"Versions: {versions}."]
 
 
 def _glance(summary: Summary) -> Table:
@@ -228,6 +241,8 @@ def _glance(summary: Summary) -> Table:
         rungs = summary.rungs_of(label)
         if rungs:
             where.append(prose.ladder_short(rungs))
+        where.extend(envelope_short(g) for g in envelope_maps(summary.cells)
+                     if g.estimator == label)
         out.append([Cell(marked(label, summary.roles), left=True), cert, Cell(speed, left=True),
                     Cell("; ".join(where) or "no failure here (not on the ladder)", left=True)])
     return Table(("estimator", "converges? (certificate)", "how fast? (RMSE slope)",

@@ -249,6 +249,8 @@ def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
         rungs = summary.rungs_of(label)
         if rungs:
             parts.append(ladder_sentence(rungs))
+        if not parts:
+            parts.append("Not swept: it ran in the validity envelope only (below).")
         out.append((label, " ".join(parts)))
     return out
 
@@ -256,6 +258,11 @@ def findings(summary: Summary, rules: Rules) -> list[tuple[str, str]]:
 def headline(summary: Summary) -> str:
     """The one-sentence result of the certificate summary."""
     rows = summary.rows
+    if not rows:
+        judged = [what for what, runs in (("ladder", summary.rungs),
+                                          ("validity envelope", summary.cells)) if runs]
+        return (f"No convergence sweeps here: only the {' and '.join(judged) or 'nothing'}, "
+                "judged at one sample size.")
     passed = sum(r.status.passed for r in rows)
     top = max((r.n for r in rows), default=0)
     judged = " judged" if any(r.convergence is Status.NOT_JUDGED for r in rows) else ""

@@ -14,6 +14,7 @@ from divergence_verify.verify.report import figures
 from divergence_verify.verify.report.envelope import (
     envelope_maps,
     envelope_sentence,
+    envelope_short,
     valid_to,
 )
 from divergence_verify.verify.report.page import build_page
@@ -119,6 +120,26 @@ def test_the_page_shows_the_envelope_table_and_findings() -> None:
                                preset=dataclasses.replace(data.preset, envelope=()))
     none = build_page(bare, build_summary([], [], data.rules), [])
     assert none.envelope is None and "validity envelope" not in render_markdown(none)
+
+
+def test_an_envelope_alone_says_what_ran_and_no_empty_sweep_lines() -> None:
+    data = _data([*GOOD, *BAD])
+    summary = build_summary([], [], data.rules, envelope=data.envelope)
+    page = build_page(data, summary, [])
+    assert page.title == "Validity envelope of good[kl], bad[kl] at n = 4000 per side, 6 seeds"
+    assert [key for key, _ in page.tested] == ["Design", "Envelope", "Preset"]
+    text = render_markdown(page)
+    assert "**No convergence sweeps here: only the validity envelope, judged at one sample " \
+        "size.**" in text
+    assert "0 of 0" not in text and "Predicted standard error of every RMSE slope" not in text
+    good, bad = envelope_maps(summary.cells)
+    assert envelope_short(good) == "envelope: KL ≤ 5 in d = 1, 2, 8, 32, 128"
+    assert envelope_short(bad) == "envelope: KL ≤ 20 in d = 1; none in d = 2, 8, 32, 128"
+    holes = _grid("holes[kl]", lambda d, kl: -0.5 * kl)
+    (grid,) = envelope_maps(build_summary([], [], Rules(), envelope=holes).cells)
+    assert envelope_short(grid) == "envelope: valid in none of d = 1, 2, 8, 32, 128"
+    assert "| good[kl] | not swept | n/a | envelope: KL ≤ 5 in d = 1, 2, 8, 32, 128 |" in text
+    assert "- **bad[kl]**: Not swept: it ran in the validity envelope only (below)." in text
 
 
 def test_the_map_has_a_panel_per_estimator_and_the_error_in_tolerances() -> None:

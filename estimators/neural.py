@@ -26,6 +26,12 @@ from divergence_verify.estimators.preprocessing import (
     check_preprocessing,
     fit_preprocessing,
 )
+from divergence_verify.estimators.splits import (
+    child_generator,
+    fold_size,
+    held_out_size,
+    split_rows,
+)
 from divergence_verify.estimators.training import Objective, ProgressFn, TrainConfig, train_critics
 from divergence_verify.estimators.validation import (
     ArrayLike,
@@ -298,10 +304,10 @@ class NeuralEstimator(BaseEstimator):
         n, m = p.shape[1], q.shape[1]
         folds = int(self.folds)
         if folds == 1:
-            n_ho = _held_out_size(n, self.holdout, "x_p")
-            m_ho = _held_out_size(m, self.holdout, "x_q")
+            n_ho = held_out_size(n, self.holdout, "x_p")
+            m_ho = held_out_size(m, self.holdout, "x_q")
         else:
-            n_ho, m_ho = _fold_size(n, folds, "x_p"), _fold_size(m, folds, "x_q")
+            n_ho, m_ho = fold_size(n, folds, "x_p"), fold_size(m, folds, "x_q")
         # One critic per (member, fold), member-major: critic e * folds + k holds out fold k of
         # member e. With one fold the member's own generator serves its only critic, as before.
         hosts, splits_p, splits_q, scales = [], [], [], []
@@ -309,20 +315,25 @@ class NeuralEstimator(BaseEstimator):
             g = host_generator(seed)
             perm_p = torch.randperm(n, generator=g).numpy()
             perm_q = torch.randperm(m, generator=g).numpy()
-            fold_gens = [g] if folds == 1 else [_child_generator(g) for _ in range(folds)]
+            fold_gens = [g] if folds == 1 else [child_generator(g) for _ in range(folds)]
             for k, fold_gen in enumerate(fold_gens):
-                hosts.append(fold_gen)
-                tr_p, ho_p = _split(p[e], perm_p, k, n_ho)
-                tr_q, ho_q = _split(q[e], perm_q, k, m_ho)
+                tr_p, ho_p = split_rows(p[e], perm_p, k, n_ho)
+                tr_q, ho_q = split_rows(q[e], perm_q, k, m_ho)
                 transform = self._standardisation(np.concatenate([tr_p, tr_q]))
-                mapped = [transform.apply(x) for x in (tr_p, ho_p, tr_q, ho_q)]
                 base_rng = np.random.default_rng([seed, k])
-                column = self._offset_column(mapped[0], mapped[2], base_rng)
-                if column is not None:
-                    mapped = [np.column_stack([x, column(x)]) for x in mapped]
-                splits_p.append((mapped[0], mapped[1]))
-                splits_q.append((mapped[2], mapped[3]))
-                scales.append(transform.unit)
+                mapped = tuple(transform.apply(x) for x in (tr_p, ho_p, tr_q, ho_q))
+                datasets = self._critic_datasets(mapped, base_rng)
+                # One split's critics: its own generator for one, children of it for several.
+                gens = [fold_gen] if len(datasets) == 1 else [
+                    child_generator(fold_gen) for _ in datasets]
+                for data, gen in zip(datasets, gens, strict=True):
+                    column = self._offset_column(data[0], data[2], base_rng)
+                    if column is not None:
+                        data = tuple(np.column_stack([x, column(x)]) for x in data)
+                    hosts.append(gen)
+                    splits_p.append((data[0], data[1]))
+                    splits_q.append((data[2], data[3]))
+                    scales.append(transform.unit)
         train = (
             to_device(np.stack([s[0] for s in splits_p]), device),
             to_device(np.stack([s[0] for s in splits_q]), device),
@@ -342,7 +353,8 @@ class NeuralEstimator(BaseEstimator):
             grad_clip=self.grad_clip,
             weight_decay=float(self.weight_decay),
         )
-        critic_seeds = [s for s in seeds for _ in range(folds)]
+        per_split = len(hosts) // (len(seeds) * folds)
+        critic_seeds = [s for s in seeds for _ in range(folds * per_split)]
         result = train_critics(
             critic.to(device),
             objective,
@@ -358,8 +370,9 @@ class NeuralEstimator(BaseEstimator):
         units = np.array(scales) if self.isotropic_scaling else np.ones(len(hosts))
         # Equal folds: the mean of the fold values is the objective on the pooled held-out rows
         # for the objectives that are sample means (f-GAN, NWJ, W1), a mean of DV bounds for DV.
+        # The critics of one split add up (one but for ratio_critic's telescoping bridges).
         per_critic = result.best_value * units
-        estimates = per_critic.reshape(len(seeds), folds).mean(axis=1)
+        estimates = per_critic.reshape(len(seeds), folds, per_split).sum(axis=2).mean(axis=1)
         self.last_details = {
             "estimate_on": (
                 "held-out split (at the evaluation with the best held-out criterion)"
@@ -370,6 +383,7 @@ class NeuralEstimator(BaseEstimator):
             "device": str(device),
             "seeds": list(seeds),
             "folds": folds,
+            "critics_per_split": per_split,
             "n_train": (n - n_ho, m - m_ho),
             "n_held_out": (n_ho * folds, m_ho * folds),
             "steps_run": result.steps_run.tolist(),
@@ -378,6 +392,16 @@ class NeuralEstimator(BaseEstimator):
             "held_out_objective": per_critic.tolist(),
         }
         return estimates
+
+    def _critic_datasets(
+        self, split: tuple[np.ndarray, ...], rng: np.random.Generator
+    ) -> list[tuple[np.ndarray, ...]]:
+        """The ``(train P, held-out P, train Q, held-out Q)`` of each critic of one ``split``.
+
+        One critic on the mapped split itself here; a subclass may train several whose held-out
+        values add up (:class:`~estimators.ratio_critic.RatioCriticEstimator`'s bridges).
+        """
+        return [split]
 
     def _preprocess_used(self) -> str:
         """The map ``preprocess`` (and ``standardize``) resolve to."""
@@ -396,32 +420,3 @@ class NeuralEstimator(BaseEstimator):
     ) -> BatchedMLP:
         """Build the stacked critic with this estimator's architecture and extra ``options``."""
         return BatchedMLP(generators, dim, self.hidden, self.activation, **options)
-
-
-def _child_generator(parent: torch.Generator) -> torch.Generator:
-    """Return a host generator seeded from the next draw of ``parent`` (one per fold critic)."""
-    return host_generator(int(torch.randint(0, 2**62, (1,), generator=parent)))
-
-
-def _split(x: np.ndarray, perm: np.ndarray, fold: int, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(train, held_out)``: rows ``perm[fold * size:(fold + 1) * size]`` are held out."""
-    held = np.zeros(len(x), dtype=bool)
-    held[perm[fold * size : (fold + 1) * size]] = True
-    return x[perm[~held[perm]]], x[perm[held[perm]]]
-
-
-def _fold_size(n: int, folds: int, label: str) -> int:
-    """Rows per fold: ``n // folds`` (the ``n % folds`` left over always train), at least 1."""
-    if n < 2 * folds:
-        raise ValueError(
-            f"{label} has {n} sample(s): {folds}-fold cross-fitting needs at least {2 * folds}"
-            " (folds=1 holds out one split instead)"
-        )
-    return n // folds
-
-
-def _held_out_size(n: int, fraction: float, label: str) -> int:
-    """Rows held out of ``n``: ``round(fraction * n)``, at least 1, leaving at least 1 to train."""
-    if n < 2:
-        raise ValueError(f"{label} has {n} sample(s): a neural critic needs at least 2 per side")
-    return min(max(1, round(fraction * n)), n - 1)

@@ -147,11 +147,11 @@ def test_same_seed_same_number_and_details() -> None:
 
 
 def test_cross_fitting_holds_every_row_out_once() -> None:
-    from divergence_verify.estimators.neural import _split
+    from divergence_verify.estimators.splits import split_rows
 
     x = np.arange(23.0)[:, None]
     perm = np.random.default_rng(0).permutation(23)
-    held = [_split(x, perm, k, 23 // 5) for k in range(5)]
+    held = [split_rows(x, perm, k, 23 // 5) for k in range(5)]
     held_rows = np.concatenate([h for _, h in held])[:, 0]
     assert sorted(held_rows) == sorted(perm[:20])  # 5 folds of 4; the 3 left over only train
     for train, h in held:

@@ -242,10 +242,10 @@ class RatioCriticEstimator(NeuralEstimator):
     2-D ladder twin (n = 4000, cross-fitted, 8 seeds) one critic gives bias -0.60, SD 1.15;
     ``bridges=4`` -0.18, SD 0.47, within the tolerance of 0.52 (-0.29, SD 0.38 with
     :math:`\alpha_b = b/B` spaced evenly instead of :math:`c_b`); at 5 and 1 nats (``@1002``,
-    ``@1001``) four bridges give +0.057 (SD 0.16) and +0.008 (SD 0.036), so the whole held-out
-    ladder is within tolerance with them. On the 8-D flow twin
-    ``@1000`` at KL 1 they hurt (-0.11 with four bridges, evenly spaced :math:`\alpha_b`,
-    against -0.025): the waymarks are
+    ``@1001``) four bridges give +0.057 (SD 0.16) and +0.008 (SD 0.036), at 0.1 nats
+    (``@1000``) -0.003 (SD 0.013), so the whole held-out ladder is within tolerance with them.
+    On the 8-D flow twin ``@1000`` at KL 1 they hurt (-0.11 with four bridges, evenly spaced
+    :math:`\alpha_b`, against -0.025): the waymarks are
     convolutions of the flow's laws, whose log-ratios the critics fit no better than the
     original one, and four of them add four errors. Four bridges take about four times as long.
 

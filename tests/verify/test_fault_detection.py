@@ -66,7 +66,7 @@ OTHER_VALUES: dict[str, dict[str, object]] = {
     "dv": {**NEURAL, "ma_rate": 0.01, "output_bound": None},
     "nwj": {**NEURAL, "output_bound": 10.0},
     "ratio_critic": {**NEURAL, "form": "bound", "expectation": "q", "output_bound": 20.0,
-                     "base": "none"},
+                     "base": "none", "bridges": 2},
     "w1_critic": {**NEURAL, "steps": 700, "weight_decay": 0.5, "lipschitz": "clip",
                   "gp_weight": 10.0, "clip_value": 0.05, "gp_one_sided": False},
 }

@@ -308,8 +308,9 @@ class NeuralEstimator(BaseEstimator):
             m_ho = held_out_size(m, self.holdout, "x_q")
         else:
             n_ho, m_ho = fold_size(n, folds, "x_p"), fold_size(m, folds, "x_q")
-        # One critic per (member, fold), member-major: critic e * folds + k holds out fold k of
-        # member e. With one fold the member's own generator serves its only critic, as before.
+        # Critics per (member, fold, critic of the split), member-major: with one critic per
+        # split, critic e * folds + k holds out fold k of member e. With one fold and one critic
+        # the member's own generator serves it, as before.
         hosts, splits_p, splits_q, scales = [], [], [], []
         for e, seed in enumerate(seeds):
             g = host_generator(seed)

@@ -131,24 +131,26 @@ class BridgeObjective(_LogisticTraining):
         return criterion, -v_q[:, self.rows :].mean(1)
 
 
-def waymarks(x_p: np.ndarray, x_q: np.ndarray, bridges: int, rng: np.random.Generator
-             ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    r"""Waymarks :math:`c_b x_p + \sqrt{1 - c_b^2}\, x_q` with :math:`c_b = 1 - b/B`, b = 0 ... B.
+def waymarks(x_p: np.ndarray, x_q: np.ndarray, bridges: int, centre: np.ndarray,
+             rng: np.random.Generator) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    r"""Waymarks :math:`o + c_b (x_p - o) + \sqrt{1 - c_b^2}\,(x_q - o)`, :math:`c_b = 1 - b/B`.
 
     The linear-combination waymarks of Rhodes, Xu & Gutmann (2020, Sec. 3.2), from P (b = 0)
-    to Q (b = B), each of ``min(len(x_p), len(x_q))`` rows. The weight of P falls in equal
-    steps, so on standardised data the mean moves in equal steps at a constant variance; with
-    equal steps of :math:`\alpha_b = \sqrt{1 - c_b^2}` instead, the last bridge of a 10-nat
-    mean shift in four bridges carries 8.9 of the 10 nats. Returns two such sequences built from
-    two independent random pairings of the rows, so that the two sides of a bridge share no
-    pair.
+    to Q (b = B), each of ``min(len(x_p), len(x_q))`` rows, taken about ``centre`` o (the
+    caller passes Q's coordinatewise median): where Q is centred at o, the mean moves from P's
+    to Q's in equal steps. With equal steps of :math:`\alpha_b = \sqrt{1 - c_b^2}` instead,
+    the last of four bridges of a 10-nat mean shift (Q centred at 0) carries 8.9 of the 10
+    nats. Returns two such sequences built from two independent random pairings of the rows,
+    so that the two sides of a bridge share no pair.
     """
     rows = min(len(x_p), len(x_q))
     weights = 1.0 - np.arange(bridges + 1) / bridges
     out = []
     for _ in range(2):
         a, b = x_p[rng.permutation(len(x_p))[:rows]], x_q[rng.permutation(len(x_q))[:rows]]
-        out.append([c * a + np.sqrt(1.0 - c**2) * b for c in weights])
+        # Written so that the ends are P's and Q's rows exactly.
+        out.append([c * a + (s := np.sqrt(1.0 - c**2)) * b + (1.0 - c - s) * centre
+                    for c in weights])
     return out[0], out[1]
 
 
@@ -238,16 +240,17 @@ class RatioCriticEstimator(NeuralEstimator):
     0.080 / 0.076 (n = 5000, 3 seeds); ``benchmarks/bench_envelope.py`` cells within /
     borderline / outside 2 / 16 / 7 and 11 / 9 / 5.
 
-    **Bridges** pay off only at large divergences, so they are not the default. On the 10-nat
+    **Bridges.** On the 10-nat
     2-D ladder twin (n = 4000, cross-fitted, 8 seeds) one critic gives bias -0.60, SD 1.15;
-    ``bridges=4`` -0.18, SD 0.47, within the tolerance of 0.52 (-0.29, SD 0.38 with
-    :math:`\alpha_b = b/B` spaced evenly instead of :math:`c_b`); at 5 and 1 nats (``@1002``,
-    ``@1001``) four bridges give +0.057 (SD 0.16) and +0.008 (SD 0.036), at 0.1 nats
-    (``@1000``) -0.003 (SD 0.013), so the whole held-out ladder is within tolerance with them.
-    On the 8-D flow twin ``@1000`` at KL 1 they hurt (-0.11 with four bridges, evenly spaced
-    :math:`\alpha_b`, against -0.025): the waymarks are
-    convolutions of the flow's laws, whose log-ratios the critics fit no better than the
-    original one, and four of them add four errors. Four bridges take about four times as long.
+    ``bridges=4`` -0.24, SD 0.50, within the tolerance of 0.52 (-0.29, SD 0.38 with
+    :math:`\alpha_b` spaced evenly; -0.18, SD 0.47 with :math:`c_b` about the pooled centre);
+    at 5 and 1 nats (``@1002``, ``@1001``) four bridges give +0.053 (SD 0.15) and +0.005
+    (SD 0.031), at 0.1 nats (``@1000``) -0.003 (SD 0.012), so the whole held-out ladder is
+    within tolerance with them. On the 8-D flow twin ``@1000`` at KL 1 four bridges give +0.007
+    (SD 0.045) against -0.025 (SD 0.050) with one critic (-0.11 with the evenly spaced
+    :math:`\alpha_b`, which put most of the divergence into one bridge). Four bridges take
+    about four times as long (54 s against 10 s per estimate there on one core), which is why
+    they are not the default yet: the other measurements here are with one critic.
 
     Nothing else tried on the flow twins removed their bias (folds 1, bias on @1000 / @1001):
     6000 steps and patience 30 stopped where the defaults do (identical values); 128x128 or
@@ -284,10 +287,15 @@ class RatioCriticEstimator(NeuralEstimator):
             raise ValueError(f"base must be one of {', '.join(BASES)}, got {self.base!r}")
         if not is_positive_int(self.bridges):
             raise ValueError(f"bridges must be a positive integer, got {self.bridges!r}")
-        if self.bridges > 1 and (self.divergence not in BRIDGE_FORMS or self.form != "plugin"):
+        if self.bridges > 1 and (
+            self.divergence not in BRIDGE_FORMS
+            or self.form != "plugin"
+            or self.expectation not in ("auto", BRIDGE_FORMS[self.divergence])
+        ):
             raise ValueError(
-                f"bridges > 1 serves the plug-in of {' and '.join(BRIDGE_FORMS)} only, got "
-                f"divergence={self.divergence!r}, form={self.form!r}"
+                f"bridges > 1 serves the plug-in of {' and '.join(BRIDGE_FORMS)} only (E_P and "
+                f"E_Q forms), got divergence={self.divergence!r}, form={self.form!r}, "
+                f"expectation={self.expectation!r}"
             )
 
     def _base_features(self, dim: int) -> str | None:
@@ -311,8 +319,9 @@ class RatioCriticEstimator(NeuralEstimator):
         if self.bridges == 1:
             return [split]
         train_p, held_p, train_q, held_q = split
-        near_tr, far_tr = waymarks(train_p, train_q, self.bridges, rng)
-        near_ho, far_ho = waymarks(held_p, held_q, self.bridges, rng)
+        centre = np.median(train_q, axis=0)  # training rows only, as the map and the base
+        near_tr, far_tr = waymarks(train_p, train_q, self.bridges, centre, rng)
+        near_ho, far_ho = waymarks(held_p, held_q, self.bridges, centre, rng)
         self._waymark_rows = len(near_ho[0])
         return [(near_tr[b], np.concatenate([near_ho[b], held_p]), far_tr[b + 1],
                  np.concatenate([far_ho[b + 1], held_q])) for b in range(self.bridges)]

@@ -249,8 +249,11 @@ class RatioCriticEstimator(NeuralEstimator):
     within tolerance with them. On the 8-D flow twin ``@1000`` at KL 1 four bridges give +0.007
     (SD 0.045) against -0.025 (SD 0.050) with one critic (-0.11 with the evenly spaced
     :math:`\alpha_b`, which put most of the divergence into one bridge). Four bridges take
-    about four times as long (54 s against 10 s per estimate there on one core), which is why
-    they are not the default yet: the other measurements here are with one critic.
+    about four times as long (54 s against 10 s per estimate there on one core). They are not
+    the default: at the certificate's seed base 5530911 ``bridges=4`` passes ``flow8d-kl1``
+    (bias -0.016, where one critic is inconclusive at -0.061) and ``gauss2d-kl0.5``, but leaves
+    ``gauss1d-scale`` (+0.025) and ``mixture1d`` (-0.014) inconclusive, both of which pass with
+    one critic; the other measurements here are with one critic.
 
     Nothing else tried on the flow twins removed their bias (folds 1, bias on @1000 / @1001):
     6000 steps and patience 30 stopped where the defaults do (identical values); 128x128 or
